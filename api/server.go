@@ -1,0 +1,190 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"cityvitals/account"
+	"cityvitals/asset"
+	"cityvitals/auth"
+	"cityvitals/ingest"
+	"cityvitals/inventory"
+	"cityvitals/model"
+	"cityvitals/store"
+)
+
+// Authenticator turns bearer secrets and passwords into principals.
+type Authenticator interface {
+	Authenticate(ctx context.Context, secret string) (auth.Principal, error)
+	Login(ctx context.Context, name, password string) (string, auth.Principal, error)
+}
+
+// Ingester accepts batches of observations and returns once they are
+// durable.
+type Ingester interface {
+	Ingest(ctx context.Context, src ingest.Source, body []byte) (ingest.Result, error)
+}
+
+// Auditor appends to the audit log.
+type Auditor interface {
+	Record(ctx context.Context, actor, action, target string, detail any) error
+}
+
+// Deps are the services the API translates to.
+type Deps struct {
+	Auth        Authenticator
+	Ingest      Ingester
+	Inventory   *inventory.Service
+	Units       store.Units
+	Assets      store.Assets
+	AssetTypes  *asset.TypeCatalog
+	Datastreams store.Datastreams
+	History     store.History
+	Users       store.Users
+	Audit       store.Audit
+	Auditor     Auditor
+	Accounts    *account.Service
+	Metrics     http.Handler // Prometheus exposition
+	Logger      *slog.Logger
+	// MaxBodyBytes bounds every request body (ingest has its own, larger
+	// limit in the ingest config). 0 means 16 MiB.
+	MaxBodyBytes int64
+}
+
+// Server serves the HTTP API. Build it with New; it is an http.Handler.
+type Server struct {
+	Deps
+	log        *slog.Logger
+	mux        *http.ServeMux
+	routeTable []Route
+}
+
+// New builds the route table.
+func New(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.MaxBodyBytes == 0 {
+		d.MaxBodyBytes = 16 << 20
+	}
+	s := &Server{Deps: d, log: d.Logger, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+// handlerFunc is a handler that has passed authentication.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, p auth.Principal)
+
+// Route is one authenticated endpoint and the permission it needs ("" =
+// any valid token). The table is exported so tests can prove that every
+// route refuses a missing token, a wrong token and a role without Perm.
+type Route struct {
+	Method  string
+	Path    string // ServeMux pattern path, with {wildcards}
+	Perm    auth.Permission
+	handler handlerFunc
+}
+
+// Routes returns the authenticated routes.
+func (s *Server) Routes() []Route { return s.routeTable }
+
+func (s *Server) table() []Route {
+	const v1 = "/api/v1"
+	r := func(method, path string, perm auth.Permission, h handlerFunc) Route {
+		return Route{Method: method, Path: path, Perm: perm, handler: h}
+	}
+	return []Route{
+		r("GET", "/metrics", auth.MetricsRead, func(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+			s.Metrics.ServeHTTP(w, r)
+		}),
+		r("GET", v1+"/me", "", s.me),
+
+		r("POST", v1+"/observations", auth.IngestWrite, s.postObservations),
+		r("GET", v1+"/datastreams/{id}/observations", auth.ObservationRead, s.getObservations),
+		r("GET", v1+"/datastreams/{id}/aggregates", auth.ObservationRead, s.getAggregates),
+		r("GET", v1+"/datastreams/{id}/latest", auth.ObservationRead, s.getStreamLatest),
+		r("GET", v1+"/units/{code}/latest", auth.ObservationRead, s.getUnitLatest),
+
+		r("GET", v1+"/datastreams", auth.DatastreamRead, s.listDatastreams),
+		r("POST", v1+"/datastreams", auth.DatastreamWrite, s.createDatastreams),
+		r("GET", v1+"/datastreams/{id}", auth.DatastreamRead, s.getDatastream),
+		r("GET", v1+"/properties", auth.DatastreamRead, s.listProperties),
+
+		r("GET", v1+"/units", auth.UnitRead, s.listUnits),
+		r("GET", v1+"/units/{code}", auth.UnitRead, s.getUnit),
+		r("GET", v1+"/units/{code}/children", auth.UnitRead, s.getChildren),
+		r("POST", v1+"/units/import", auth.UnitWrite, s.importUnits),
+		r("POST", v1+"/units/{code}/grid", auth.UnitWrite, s.generateGrid),
+		r("GET", v1+"/locate", auth.UnitRead, s.locate),
+
+		r("GET", v1+"/assets", auth.AssetRead, s.listAssets),
+		r("GET", v1+"/assets/{id}", auth.AssetRead, s.getAsset),
+		r("POST", v1+"/assets/import", auth.AssetWrite, s.importAssets),
+		r("GET", v1+"/asset-types", auth.AssetRead, s.listAssetTypes),
+
+		r("GET", v1+"/users", auth.UserAdmin, s.listUsers),
+		r("POST", v1+"/users", auth.UserAdmin, s.createUser),
+		r("POST", v1+"/tokens", auth.TokenAdmin, s.createToken),
+		r("GET", v1+"/audit", auth.AuditRead, s.listAudit),
+		r("GET", v1+"/audit/verify", auth.AuditRead, s.verifyAudit),
+	}
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		// Liveness only: says nothing about the city, so it needs no token.
+		w.Write([]byte("ok\n"))
+	})
+	// Login is the one route that takes a password instead of a token.
+	s.mux.HandleFunc("POST /api/v1/auth/login", s.login)
+	s.routeTable = s.table()
+	for _, rt := range s.routeTable {
+		s.handle(rt)
+	}
+}
+
+// handle registers a route behind authentication and its permission.
+func (s *Server) handle(rt Route) {
+	s.mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.authenticate(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if rt.Perm != "" && !p.Can(rt.Perm) {
+			s.fail(w, r, model.Errorf(model.EFORBIDDEN, "%s may not %s", p.Name(), rt.Perm))
+			return
+		}
+		rt.handler(w, r, p)
+	})
+}
+
+func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
+	h := r.Header.Get("Authorization")
+	secret, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || secret == "" {
+		return auth.Principal{}, model.Errorf(model.EUNAUTHORIZED, "missing bearer token (Authorization: Bearer <token>)")
+	}
+	return s.Auth.Authenticate(r.Context(), strings.TrimSpace(secret))
+}
+
+// ServeHTTP applies the cross-cutting guards, then routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	defer func() {
+		if v := recover(); v != nil {
+			s.log.Error("panic serving request", "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+			s.fail(w, r, model.Errorf(model.EINTERNAL, "internal error"))
+		}
+	}()
+	if r.URL.Path != "/api/v1/observations" {
+		r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.mux.ServeHTTP(w, r)
+	s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "took", time.Since(start))
+}

@@ -1,0 +1,238 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sync/errgroup"
+
+	"cityvitals/api"
+	"cityvitals/auth"
+	"cityvitals/ingest"
+	"cityvitals/model"
+	"cityvitals/mqtt"
+	pebblestore "cityvitals/store/pebble"
+)
+
+// App is the running platform. Open builds it, Run serves until the
+// context ends, Close releases the stores.
+type App struct {
+	cfg Config
+	log *slog.Logger
+
+	*Core
+	History *pebblestore.History
+	Ingest  *ingest.Service
+	Auth    *auth.Authenticator
+	Metrics *prometheus.Registry
+
+	api      *api.Server
+	broker   *mqtt.Broker
+	bridge   *mqtt.Bridge
+	httpLn   net.Listener
+	cleanups []func() error
+}
+
+// Open opens the stores in cfg.DataDir (creating it) and builds every
+// service. The listeners open here too, so their addresses are known
+// before Run.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a = &App{cfg: cfg, log: log, Metrics: prometheus.NewRegistry()}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.Core, err = OpenCore(ctx, cfg.DataDir); err != nil {
+		return nil, err
+	}
+	a.cleanups = append(a.cleanups, a.Core.Close)
+	if err := a.openHistory(); err != nil {
+		return nil, err
+	}
+	if err := a.buildServices(); err != nil {
+		return nil, err
+	}
+	if err := a.buildTransports(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) openHistory() error {
+	var err error
+	if a.History, err = pebblestore.Open(a.cfg.historyPath(), pebblestore.Options{Logger: a.log}); err != nil {
+		return fmt.Errorf("open history store (is another cityvitals using %s?): %w", a.cfg.DataDir, err)
+	}
+	a.cleanups = append(a.cleanups, a.History.Close)
+	return nil
+}
+
+func (a *App) buildServices() error {
+	a.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var opts []auth.Option
+	if a.cfg.SessionTTL > 0 {
+		opts = append(opts, auth.WithSessionTTL(a.cfg.SessionTTL))
+	}
+	a.Auth = auth.NewAuthenticator(a.DB, opts...)
+	props := a.Properties
+	icfg := a.cfg.Ingest
+	icfg.Range = func(id string) (float64, float64, bool) {
+		p, ok := props.Lookup(id)
+		return p.Min, p.Max, ok
+	}
+	icfg.Provision = a.provision
+	icfg.Registerer = a.Metrics
+	icfg.Logger = a.log
+	var err error
+	a.Ingest, err = ingest.NewService(a.History, a.Registry, icfg)
+	return err
+}
+
+// provision registers a stream a device named but that does not exist
+// yet, for device tokens that allow it.
+func (a *App) provision(ctx context.Context, src ingest.Source, key, prop, uom string) (model.Datastream, error) {
+	return a.Inventory.EnsureDatastream(ctx, src.Actor, model.Datastream{
+		Key: key, Name: key, Property: prop, UoM: uom, Device: src.Device,
+	})
+}
+
+func (a *App) buildTransports() error {
+	a.api = api.New(api.Deps{
+		Auth: a.Auth, Ingest: a.Ingest, Inventory: a.Inventory,
+		Units: a.DB, Assets: a.DB, AssetTypes: a.AssetTypes, Datastreams: a.DB,
+		History: a.History, Users: a.DB, Audit: a.DB, Auditor: a.Audit, Accounts: a.Accounts,
+		Metrics: promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{Registry: a.Metrics}),
+		Logger:  a.log,
+	})
+	var err error
+	if a.cfg.HTTPAddr != "" {
+		if a.httpLn, err = net.Listen("tcp", a.cfg.HTTPAddr); err != nil {
+			return fmt.Errorf("listen for HTTP on %s: %w", a.cfg.HTTPAddr, err)
+		}
+	}
+	if a.cfg.MQTTAddr != "" {
+		bcfg := mqtt.BrokerConfig{Addr: a.cfg.MQTTAddr}
+		if a.broker, err = mqtt.NewBroker(bcfg, a.Ingest, deviceAuth{a.Auth}, a.log, a.Metrics); err != nil {
+			return fmt.Errorf("embedded MQTT broker: %w", err)
+		}
+	}
+	if a.cfg.Bridge.BrokerURL != "" {
+		if a.bridge, err = mqtt.NewBridge(a.cfg.Bridge, a.Ingest, a.log, a.Metrics); err != nil {
+			return fmt.Errorf("MQTT bridge: %w", err)
+		}
+	}
+	return nil
+}
+
+// HTTPAddr is the address the API listens on, or "" when it is off.
+func (a *App) HTTPAddr() string {
+	if a.httpLn == nil {
+		return ""
+	}
+	return a.httpLn.Addr().String()
+}
+
+// MQTTAddr is the embedded broker's address, or "" when it is off.
+func (a *App) MQTTAddr() string {
+	if a.broker == nil {
+		return ""
+	}
+	return a.broker.Addr().String()
+}
+
+// Run serves until ctx ends, then drains: the transports stop taking new
+// work first, then the ingest loop commits what it has accepted.
+func (a *App) Run(ctx context.Context) error {
+	transports, stopTransports := context.WithCancel(context.Background())
+	defer stopTransports()
+	ingestDone := make(chan error, 1)
+	go func() { ingestDone <- a.Ingest.Run(context.Background()) }()
+
+	g, gctx := errgroup.WithContext(transports)
+	srv := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	if a.httpLn != nil {
+		g.Go(func() error {
+			if err := srv.Serve(a.httpLn); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("HTTP server: %w", err)
+			}
+			return nil
+		})
+	}
+	if a.broker != nil {
+		g.Go(func() error { return a.broker.Run(gctx) })
+	}
+	if a.bridge != nil {
+		g.Go(func() error { return a.bridge.Run(gctx) })
+	}
+	g.Go(func() error {
+		select {
+		case <-ctx.Done():
+		case <-gctx.Done():
+		}
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), a.shutdownTimeout())
+		defer cancel()
+		err := srv.Shutdown(shutdownCtx)
+		stopTransports()
+		return err
+	})
+	err := g.Wait()
+	a.Ingest.Stop()
+	if ierr := <-ingestDone; ierr != nil && !errors.Is(ierr, context.Canceled) {
+		err = errors.Join(err, fmt.Errorf("ingest: %w", ierr))
+	}
+	return err
+}
+
+func (a *App) shutdownTimeout() time.Duration {
+	if a.cfg.ShutdownTimeout > 0 {
+		return a.cfg.ShutdownTimeout
+	}
+	return 15 * time.Second
+}
+
+// Close releases the stores in reverse order of opening. Safe to call
+// twice.
+func (a *App) Close() error {
+	var errs []error
+	for i := len(a.cleanups) - 1; i >= 0; i-- {
+		errs = append(errs, a.cleanups[i]())
+	}
+	a.cleanups = nil
+	if a.httpLn != nil {
+		a.httpLn.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// Routes lists the API's authenticated routes, for tests that walk them.
+func (a *App) Routes() []api.Route { return a.api.Routes() }
+
+// deviceAuth checks MQTT credentials: the user name is the device id and
+// the password its device token, which must belong to that device.
+type deviceAuth struct{ auth *auth.Authenticator }
+
+func (d deviceAuth) AuthenticateDevice(ctx context.Context, device, secret string) (ingest.Source, error) {
+	p, err := d.auth.Authenticate(ctx, secret)
+	if err != nil {
+		return ingest.Source{}, err
+	}
+	if p.Device == "" || p.Device != device {
+		return ingest.Source{}, model.Errorf(model.EUNAUTHORIZED, "token does not belong to device %q", device)
+	}
+	return ingest.Source{Transport: "mqtt", Device: device, Provision: p.Provision, Actor: p.Name()}, nil
+}

@@ -1,0 +1,36 @@
+package app
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"cityvitals/ingest"
+	"cityvitals/mqtt"
+)
+
+// Config is everything the platform needs to start. The CLI fills it from
+// flags, CITYVITALS_* environment variables and an optional YAML file.
+type Config struct {
+	DataDir  string // one directory holds every file of the platform
+	HTTPAddr string // API listen address; ":0" picks a free port
+	// MQTTAddr is the embedded broker's listen address; "" disables it.
+	// Not 1883, which an external broker on the same machine may hold.
+	MQTTAddr string
+	// Bridge, when BrokerURL is set, subscribes to an external broker.
+	Bridge mqtt.BridgeConfig
+	Ingest ingest.Config
+	// SessionTTL is how long a login session lasts.
+	SessionTTL time.Duration
+	// ShutdownTimeout bounds the graceful drain on SIGTERM.
+	ShutdownTimeout time.Duration
+}
+
+func (c Config) historyPath() string { return filepath.Join(c.DataDir, "history") }
+
+func (c Config) validate() error {
+	if c.DataDir == "" {
+		return fmt.Errorf("config: data directory is not set")
+	}
+	return c.Ingest.Validate()
+}

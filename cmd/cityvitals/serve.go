@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"cityvitals/app"
+	"cityvitals/ingest"
+	"cityvitals/mqtt"
+)
+
+// DataDirFlag is the data directory every command works on.
+type DataDirFlag struct {
+	DataDir string `help:"Data directory (SQLite and Pebble files)." default:"./cityvitals-data" type:"path"`
+}
+
+// ServeCmd starts the platform.
+type ServeCmd struct {
+	DataDirFlag
+	HTTPAddr        string        `name:"http-addr" help:"API listen address." default:"127.0.0.1:8080"`
+	MQTTAddr        string        `name:"mqtt-addr" help:"Embedded MQTT broker address; empty disables it." default:"127.0.0.1:1884"`
+	SessionTTL      time.Duration `help:"Login session lifetime." default:"12h"`
+	ShutdownTimeout time.Duration `help:"Graceful shutdown bound." default:"15s"`
+
+	IngestFlags `embed:"" prefix:"ingest-"`
+	BridgeFlags `embed:"" prefix:"bridge-"`
+}
+
+// IngestFlags are the ingest limits.
+type IngestFlags struct {
+	MaxBody       int           `help:"Largest observation batch body in bytes." default:"16777216"`
+	MaxItems      int           `help:"Most observations in one batch." default:"100000"`
+	QueueCapacity int           `help:"Observations accepted but not yet durable before ingest pushes back (503)." default:"500000"`
+	MaxFuture     time.Duration `help:"How far ahead of the clock an observation may be." default:"5m"`
+	MaxPast       time.Duration `help:"How far back an observation may be." default:"87600h"`
+}
+
+func (f IngestFlags) config() ingest.Config {
+	return ingest.Config{
+		MaxBodyBytes: f.MaxBody, MaxBatchItems: f.MaxItems, QueueCapacity: f.QueueCapacity,
+		MaxFuture: f.MaxFuture, MaxPast: f.MaxPast,
+	}
+}
+
+// BridgeFlags configure the optional bridge to an external MQTT broker.
+type BridgeFlags struct {
+	URL       string   `name:"url" help:"External broker to bridge from, e.g. tcp://127.0.0.1:1883; empty disables the bridge."`
+	ClientID  string   `help:"Persistent session id on the external broker." default:"cityvitals-bridge"`
+	Username  string   `help:"User name on the external broker."`
+	Password  string   `help:"Password on the external broker (prefer the environment variable)."`
+	Subscribe []string `help:"Subscription 'FILTER;device=ID[;format=batch|stream][;key=TEMPLATE][;provision]', repeatable."`
+}
+
+func (f BridgeFlags) config() (mqtt.BridgeConfig, error) {
+	cfg := mqtt.BridgeConfig{BrokerURL: f.URL, ClientID: f.ClientID, Username: f.Username, Password: f.Password}
+	for _, spec := range f.Subscribe {
+		sub, err := parseSubscription(spec)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Subscriptions = append(cfg.Subscriptions, sub)
+	}
+	return cfg, nil
+}
+
+func parseSubscription(spec string) (mqtt.BridgeSubscription, error) {
+	parts := strings.Split(spec, ";")
+	sub := mqtt.BridgeSubscription{Filter: parts[0], Format: mqtt.FormatBatch}
+	for _, p := range parts[1:] {
+		k, v, _ := strings.Cut(p, "=")
+		switch k {
+		case "device":
+			sub.Device = v
+		case "format":
+			sub.Format = mqtt.PayloadFormat(v)
+		case "key":
+			sub.KeyTemplate = v
+		case "provision":
+			sub.Provision = true
+		default:
+			return sub, fmt.Errorf("--bridge-subscribe %q: unknown option %q", spec, k)
+		}
+	}
+	return sub, nil
+}
+
+func (c *ServeCmd) config() (app.Config, error) {
+	bridge, err := c.BridgeFlags.config()
+	return app.Config{
+		DataDir: c.DataDir, HTTPAddr: c.HTTPAddr, MQTTAddr: c.MQTTAddr,
+		Bridge: bridge, Ingest: c.IngestFlags.config(),
+		SessionTTL: c.SessionTTL, ShutdownTimeout: c.ShutdownTimeout,
+	}, err
+}
+
+// Run serves until SIGINT or SIGTERM, then drains and exits.
+func (c *ServeCmd) Run(ctx context.Context, g *Globals) error {
+	cfg, err := c.config()
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, g.Log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	g.Log.Info("cityvitals serving", "api", "http://"+a.HTTPAddr()+"/api/v1", "mqtt", a.MQTTAddr(), "data_dir", cfg.DataDir)
+	if n, err := a.DB.ListUsers(ctx); err == nil && len(n) == 0 {
+		g.Log.Warn("no users yet: create the first admin with `cityvitals user add --role admin NAME` (with the server stopped, or against the same --data-dir)")
+	}
+	if err := a.Run(ctx); err != nil {
+		return err
+	}
+	g.Log.Info("cityvitals stopped cleanly")
+	return nil
+}

@@ -1,0 +1,124 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"cityvitals/geo"
+	"cityvitals/model"
+	"cityvitals/property"
+	"cityvitals/store"
+)
+
+// Auditor appends to the audit log.
+type Auditor interface {
+	Record(ctx context.Context, actor, action, target string, detail any) error
+}
+
+// StreamRegistry is the in-memory registry the ingest path resolves
+// streams with (ingest.Registry). The inventory tells it about every
+// created or re-homed stream and asks it for streams by key.
+type StreamRegistry interface {
+	Put(ds ...model.Datastream)
+	ByKey(key string) (model.Datastream, bool)
+}
+
+// Stores are the relational stores the inventory writes through.
+type Stores struct {
+	Units       store.Units
+	Assets      store.Assets
+	Datastreams store.Datastreams
+}
+
+// Service is safe for concurrent use. Reads use immutable snapshots that
+// are swapped atomically; writes that change the tree are serialised.
+type Service struct {
+	stores     Stores
+	properties *property.Catalog
+	sink       StreamRegistry
+	audit      Auditor
+	now        func() time.Time
+
+	tree    atomic.Pointer[tree]
+	writeMu sync.Mutex // serialises changes to units and stream placement
+
+	streamsMu sync.RWMutex
+	byUnit    map[string][]int64 // unit code → stream ids placed there
+}
+
+// New loads the unit tree and the stream placement from the stores.
+func New(ctx context.Context, st Stores, props *property.Catalog, sink StreamRegistry, audit Auditor) (*Service, error) {
+	s := &Service{
+		stores:     st,
+		properties: props,
+		sink:       sink,
+		audit:      audit,
+		now:        time.Now,
+		byUnit:     map[string][]int64{},
+	}
+	if err := s.reloadTree(ctx); err != nil {
+		return nil, err
+	}
+	err := st.Datastreams.EachDatastream(ctx, func(ds model.Datastream) error {
+		if ds.Unit != "" {
+			s.byUnit[ds.Unit] = append(s.byUnit[ds.Unit], ds.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load datastream placement: %w", err)
+	}
+	return s, nil
+}
+
+// Properties returns the observed-property catalog in force.
+func (s *Service) Properties() *property.Catalog { return s.properties }
+
+// Locate returns the deepest unit containing the WGS84 point.
+func (s *Service) Locate(lon, lat float64) (string, bool) {
+	return s.tree.Load().index.Locate(lon, lat)
+}
+
+// Unit returns the unit with the code from the in-memory tree.
+func (s *Service) Unit(code string) (model.Unit, bool) {
+	return s.tree.Load().index.Unit(code)
+}
+
+// Children returns the codes of a unit's direct children ("" = roots).
+func (s *Service) Children(code string) []string {
+	return s.tree.Load().children[code]
+}
+
+// Ancestors returns the codes from the root down to the unit itself.
+func (s *Service) Ancestors(code string) []string {
+	return s.tree.Load().ancestors(code)
+}
+
+// UnitStreams returns the ids of the streams placed in the unit and, with
+// descendants, in every unit below it.
+func (s *Service) UnitStreams(code string, descendants bool) []int64 {
+	codes := []string{code}
+	if descendants {
+		codes = s.tree.Load().subtree(code)
+	}
+	s.streamsMu.RLock()
+	defer s.streamsMu.RUnlock()
+	var ids []int64
+	for _, c := range codes {
+		ids = append(ids, s.byUnit[c]...)
+	}
+	return ids
+}
+
+func (s *Service) record(ctx context.Context, actor, action, target string, detail any) error {
+	if err := s.audit.Record(ctx, actor, action, target, detail); err != nil {
+		return fmt.Errorf("audit %s %s: %w", action, target, err)
+	}
+	return nil
+}
+
+// Index returns the current spatial index (an immutable snapshot).
+func (s *Service) Index() *geo.Index { return s.tree.Load().index }
