@@ -230,6 +230,7 @@ func BenchmarkAuthenticateCached(b *testing.B) {
 		b.Fatal(err)
 	}
 	a := NewAuthenticator(db)
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := a.Authenticate(b.Context(), secret); err != nil {

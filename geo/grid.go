@@ -60,26 +60,42 @@ func GenerateGrid(parent model.Unit, cellSizeMeters float64, shape GridShape) ([
 	if err != nil {
 		return nil, model.Errorf(model.EINVALID, "grid for %q: %s", parent.Code, err)
 	}
-	inside := newRegion(parent.Geometry)
-	boundary := newBoundaryEdges(parent.Geometry)
+	target := newParentShape(parent.Geometry)
 	var cells []model.Unit
 	for row := range layout.rows {
 		for col := range layout.cols {
 			cell := layout.cell(parent.Code, row, col)
-			outline := cell.Geometry[0][0]
-			switch {
-			case boundary.crosses(outline.Bound()):
-				cell.Geometry = clipToCell(parent.Geometry, outline)
-			case !inside.contains(layout.centre(row, col)[0], layout.centre(row, col)[1]):
-				// No boundary edge near: the cell is wholly outside.
-				cell.Geometry = nil
-			}
-			if len(cell.Geometry) > 0 {
+			if cell.Geometry = target.cut(cell.Geometry[0][0]); len(cell.Geometry) > 0 {
 				cells = append(cells, cell)
 			}
 		}
 	}
 	return cells, nil
+}
+
+// parentShape is the parent's geometry prepared for cutting cells.
+type parentShape struct {
+	geometry orb.MultiPolygon
+	inside   region
+	boundary *boundaryEdges
+}
+
+func newParentShape(mp orb.MultiPolygon) parentShape {
+	return parentShape{geometry: mp, inside: newRegion(mp), boundary: newBoundaryEdges(mp)}
+}
+
+// cut returns the part of the cell outline inside the parent: the whole
+// cell, nothing, or (when a boundary edge comes near) the clipped pieces.
+func (s parentShape) cut(outline orb.Ring) orb.MultiPolygon {
+	if s.boundary.crosses(outline.Bound()) {
+		return clipToCell(s.geometry, outline)
+	}
+	// No boundary edge near the cell: it is wholly inside or wholly
+	// outside, as any one of its points is.
+	if s.inside.contains(outline[0][0], outline[0][1]) {
+		return orb.MultiPolygon{{outline}}
+	}
+	return nil
 }
 
 // gridLayout places cell centres in a local plane (metres east and south

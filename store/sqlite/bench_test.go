@@ -1,7 +1,6 @@
 package sqlitestore_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -61,6 +60,7 @@ func BenchmarkEachDatastream100k(b *testing.B) {
 // goroutines; each append is its own fsynced transaction.
 func BenchmarkAppendAudit(b *testing.B) {
 	db, _ := mustOpen(b)
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			_, err := db.AppendAudit(b.Context(), model.AuditRecord{Actor: "admin", Action: "asset.update", Target: "asset:1"})
@@ -81,10 +81,11 @@ func BenchmarkDatastreamByID(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		i := 0
 		for pb.Next() {
-			if _, err := db.Datastream(context.Background(), created[i%n].ID); err != nil {
+			if _, err := db.Datastream(b.Context(), created[i%n].ID); err != nil {
 				b.Error(err)
 				return
 			}
