@@ -45,10 +45,6 @@ func OpenCore(ctx context.Context, dataDir string) (*Core, error) {
 	c := &Core{DB: db, Properties: property.Default(), AssetTypes: asset.DefaultTypes(), Registry: ingest.NewRegistry()}
 	c.Audit = audit.NewLogger(db)
 	c.Accounts = account.New(db, c.Audit)
-	if err := c.Registry.Load(ctx, db); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("load datastream registry: %w", err)
-	}
 	stores := inventory.Stores{Units: db, Assets: db, Datastreams: db}
 	if c.Inventory, err = inventory.New(ctx, stores, c.Properties, c.Registry, c.Audit); err != nil {
 		db.Close()

@@ -127,3 +127,19 @@ func BenchmarkLocateDistricts(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkGenerateGrid tiles 浦东新区 (the largest district; its polygon
+// takes in ~1,700 km² with the estuary shoals) with 100 m squares: about
+// 170,000 cells.
+func BenchmarkGenerateGrid(b *testing.B) {
+	pudong := mustFindUnit(b, mustReadDistricts(b, districtsWGS84, CRSWGS84), "310115")
+	var n int
+	for b.Loop() {
+		cells, err := GenerateGrid(pudong, 100, GridSquare)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(cells)
+	}
+	b.ReportMetric(float64(n), "cells")
+}

@@ -37,22 +37,50 @@ func (be *boundaryEdges) crosses(b orb.Bound) bool {
 	return found
 }
 
-// clipToCell returns the part of mp inside the convex, counter-clockwise,
-// closed ring cell (Sutherland–Hodgman per ring). Where mp leaves and
-// re-enters the cell, a clipped ring may run back and forth along the
-// cell's border; such zero-width slivers add no area and do not change
-// even-odd containment of points off the border.
-func clipToCell(mp orb.MultiPolygon, cell orb.Ring) orb.MultiPolygon {
+// clipper clips rings of one parent to convex cells. It keeps two
+// scratch buffers so clipping a parent ring of thousands of vertices
+// against thousands of boundary cells allocates only the results. Not
+// safe for concurrent use.
+type clipper struct {
+	parent    orb.MultiPolygon
+	bounds    [][]orb.Bound // bounds[p][r] of parent ring r of polygon p
+	cur, next []orb.Point
+}
+
+func newClipper(mp orb.MultiPolygon) *clipper {
+	c := &clipper{parent: mp, bounds: make([][]orb.Bound, len(mp))}
+	for pi, poly := range mp {
+		for _, ring := range poly {
+			c.bounds[pi] = append(c.bounds[pi], ring.Bound())
+		}
+	}
+	return c
+}
+
+// clip returns the part of the parent inside the convex, counter-clockwise,
+// closed ring cell (Sutherland–Hodgman per ring). Where the parent leaves
+// and re-enters the cell, a clipped ring may run back and forth along the
+// cell's border; such zero-width slivers add no area, and the winding
+// number of every point strictly inside the cell is unchanged, so
+// even-odd containment stays exact.
+func (c *clipper) clip(cell orb.Ring) orb.MultiPolygon {
+	cellBound := cell.Bound()
 	minArea := math.Abs(ringArea(cell)) * 1e-9
 	var out orb.MultiPolygon
-	for _, poly := range mp {
-		outer := clipRing(poly[0], cell)
+	for pi, poly := range c.parent {
+		if !c.bounds[pi][0].Intersects(cellBound) {
+			continue
+		}
+		outer := c.ring(poly[0], cell)
 		if math.Abs(ringArea(outer)) <= minArea {
 			continue
 		}
 		clipped := orb.Polygon{outer}
-		for _, hole := range poly[1:] {
-			if h := clipRing(hole, cell); math.Abs(ringArea(h)) > minArea {
+		for ri, hole := range poly[1:] {
+			if !c.bounds[pi][ri+1].Intersects(cellBound) {
+				continue
+			}
+			if h := c.ring(hole, cell); math.Abs(ringArea(h)) > minArea {
 				clipped = append(clipped, h)
 			}
 		}
@@ -61,43 +89,42 @@ func clipToCell(mp orb.MultiPolygon, cell orb.Ring) orb.MultiPolygon {
 	return out
 }
 
-// clipRing clips a closed ring by each edge of the convex window in turn,
-// keeping the part to the left of the edge, and returns it closed (or nil).
-func clipRing(subject, window orb.Ring) orb.Ring {
-	pts := openRing(subject)
-	for i := 0; i+1 < len(window) && len(pts) > 0; i++ {
-		pts = clipHalfPlane(pts, window[i], window[i+1])
+// ring clips a closed ring by each edge of the convex window in turn,
+// keeping the part to the left of the edge, and returns a new closed ring
+// (or nil).
+func (c *clipper) ring(subject, window orb.Ring) orb.Ring {
+	if n := len(subject); n > 1 && subject[0] == subject[n-1] {
+		subject = subject[:n-1]
 	}
-	if len(pts) < 3 {
+	c.cur = append(c.cur[:0], subject...)
+	for i := 0; i+1 < len(window) && len(c.cur) > 0; i++ {
+		c.next = clipHalfPlane(c.next[:0], c.cur, window[i], window[i+1])
+		c.cur, c.next = c.next, c.cur
+	}
+	if len(c.cur) < 3 {
 		return nil
 	}
-	return append(pts, pts[0])
+	out := make(orb.Ring, len(c.cur), len(c.cur)+1)
+	copy(out, c.cur)
+	return append(out, out[0])
 }
 
-// openRing returns the ring's vertices without the closing repeat.
-func openRing(r orb.Ring) []orb.Point {
-	if n := len(r); n > 1 && r[0] == r[n-1] {
-		r = r[:n-1]
-	}
-	return append([]orb.Point(nil), r...)
-}
-
-// clipHalfPlane keeps the part of the closed polygon pts left of a→b.
-func clipHalfPlane(pts []orb.Point, a, b orb.Point) []orb.Point {
-	out := make([]orb.Point, 0, len(pts)+4)
+// clipHalfPlane appends to dst the part of the closed polygon pts left of
+// the directed line a→b.
+func clipHalfPlane(dst, pts []orb.Point, a, b orb.Point) []orb.Point {
 	prev := pts[len(pts)-1]
 	prevIn := side(a, b, prev) >= 0
 	for _, cur := range pts {
 		curIn := side(a, b, cur) >= 0
 		if curIn != prevIn {
-			out = append(out, intersect(a, b, prev, cur))
+			dst = append(dst, intersect(a, b, prev, cur))
 		}
 		if curIn {
-			out = append(out, cur)
+			dst = append(dst, cur)
 		}
 		prev, prevIn = cur, curIn
 	}
-	return out
+	return dst
 }
 
 // side is positive when p is left of the directed line a→b.

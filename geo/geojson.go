@@ -128,7 +128,7 @@ func splitFeatureCollection(data []byte) ([]json.RawMessage, error) {
 		return nil, model.Errorf(model.EINVALID, "GeoJSON: %s", describeJSONError(err))
 	}
 	if fc.Type != "FeatureCollection" {
-		return nil, model.Errorf(model.EINVALID, "GeoJSON: type is %q, want \"FeatureCollection\"", clip(fc.Type))
+		return nil, model.Errorf(model.EINVALID, "GeoJSON: type is %q, want \"FeatureCollection\"", shorten(fc.Type))
 	}
 	return fc.Features, nil
 }
@@ -403,7 +403,7 @@ func checkText(s string, maxRunes int) error {
 		return fmt.Errorf("is %d characters long, limit %d", n, maxRunes)
 	}
 	if strings.ContainsFunc(s, unicode.IsControl) {
-		return fmt.Errorf("%q contains control characters", clip(s))
+		return fmt.Errorf("%q contains control characters", shorten(s))
 	}
 	return nil
 }
@@ -426,8 +426,8 @@ func jsonTypeName(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// clip shortens s for an error message.
-func clip(s string) string {
+// shorten shortens s for an error message.
+func shorten(s string) string {
 	const limit = 40
 	if utf8.RuneCountInString(s) <= limit {
 		return s

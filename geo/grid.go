@@ -64,9 +64,8 @@ func GenerateGrid(parent model.Unit, cellSizeMeters float64, shape GridShape) ([
 	var cells []model.Unit
 	for row := range layout.rows {
 		for col := range layout.cols {
-			cell := layout.cell(parent.Code, row, col)
-			if cell.Geometry = target.cut(cell.Geometry[0][0]); len(cell.Geometry) > 0 {
-				cells = append(cells, cell)
+			if geometry := target.cut(layout.outline(row, col)); len(geometry) > 0 {
+				cells = append(cells, layout.cell(parent.Code, row, col, geometry))
 			}
 		}
 	}
@@ -75,20 +74,20 @@ func GenerateGrid(parent model.Unit, cellSizeMeters float64, shape GridShape) ([
 
 // parentShape is the parent's geometry prepared for cutting cells.
 type parentShape struct {
-	geometry orb.MultiPolygon
 	inside   region
 	boundary *boundaryEdges
+	clipper  *clipper
 }
 
 func newParentShape(mp orb.MultiPolygon) parentShape {
-	return parentShape{geometry: mp, inside: newRegion(mp), boundary: newBoundaryEdges(mp)}
+	return parentShape{inside: newRegion(mp), boundary: newBoundaryEdges(mp), clipper: newClipper(mp)}
 }
 
 // cut returns the part of the cell outline inside the parent: the whole
 // cell, nothing, or (when a boundary edge comes near) the clipped pieces.
 func (s parentShape) cut(outline orb.Ring) orb.MultiPolygon {
 	if s.boundary.crosses(outline.Bound()) {
-		return clipToCell(s.geometry, outline)
+		return s.clipper.clip(outline)
 	}
 	// No boundary edge near the cell: it is wholly inside or wholly
 	// outside, as any one of its points is.
@@ -154,7 +153,7 @@ func (g gridLayout) toLonLat(east, south float64) orb.Point {
 	return orb.Point{g.origin[0] + east/g.mPerDegLon, g.origin[1] - south/metresPerDegree}
 }
 
-func (g gridLayout) cell(parent string, row, col int) model.Unit {
+func (g gridLayout) cell(parent string, row, col int, geometry orb.MultiPolygon) model.Unit {
 	label := fmt.Sprintf("r%dc%d", row, col)
 	return model.Unit{
 		Code:     fmt.Sprintf("%s-r%0*dc%0*d", parent, g.pad, row, g.pad, col),
@@ -162,16 +161,16 @@ func (g gridLayout) cell(parent string, row, col int) model.Unit {
 		Level:    model.LevelGrid,
 		NameZH:   "网格 " + label,
 		NameEN:   "Grid " + label,
-		Geometry: orb.MultiPolygon{g.polygon(row, col)},
+		Geometry: geometry,
 	}
 }
 
-// polygon returns the cell's outline, counter-clockwise and closed.
-func (g gridLayout) polygon(row, col int) orb.Polygon {
+// outline returns the whole cell's ring, counter-clockwise and closed.
+func (g gridLayout) outline(row, col int) orb.Ring {
 	c := g.centre(row, col)
 	cx := (c[0] - g.origin[0]) * g.mPerDegLon
 	cy := (g.origin[1] - c[1]) * metresPerDegree
-	var ring orb.Ring
+	ring := make(orb.Ring, 0, 7)
 	if g.shape == GridSquare {
 		h := g.dx / 2
 		// y grows southward in the local plane, so this order is
@@ -187,5 +186,5 @@ func (g gridLayout) polygon(row, col int) orb.Polygon {
 			ring = append(ring, g.toLonLat(cx+g.radius*math.Cos(a), cy-g.radius*math.Sin(a)))
 		}
 	}
-	return orb.Polygon{append(ring, ring[0])}
+	return append(ring, ring[0])
 }

@@ -49,7 +49,8 @@ type Service struct {
 	byUnit    map[string][]int64 // unit code → stream ids placed there
 }
 
-// New loads the unit tree and the stream placement from the stores.
+// New loads the unit tree and every datastream from the stores, placing
+// each stream in its unit and putting it in the registry.
 func New(ctx context.Context, st Stores, props *property.Catalog, sink StreamRegistry, audit Auditor) (*Service, error) {
 	s := &Service{
 		stores:     st,
@@ -62,16 +63,36 @@ func New(ctx context.Context, st Stores, props *property.Catalog, sink StreamReg
 	if err := s.reloadTree(ctx); err != nil {
 		return nil, err
 	}
-	err := st.Datastreams.EachDatastream(ctx, func(ds model.Datastream) error {
+	if err := s.loadStreams(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// loadStreams reads every datastream once, placing it in its unit and
+// handing it to the registry in chunks (one scan serves both: with a
+// million streams the scan dominates start-up).
+func (s *Service) loadStreams(ctx context.Context) error {
+	const chunk = 10_000
+	batch := make([]model.Datastream, 0, chunk)
+	flush := func() {
+		s.sink.Put(batch...)
+		batch = batch[:0]
+	}
+	err := s.stores.Datastreams.EachDatastream(ctx, func(ds model.Datastream) error {
 		if ds.Unit != "" {
 			s.byUnit[ds.Unit] = append(s.byUnit[ds.Unit], ds.ID)
+		}
+		if batch = append(batch, ds); len(batch) == chunk {
+			flush()
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("load datastream placement: %w", err)
+		return fmt.Errorf("load datastreams: %w", err)
 	}
-	return s, nil
+	flush()
+	return nil
 }
 
 // Properties returns the observed-property catalog in force.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
 	"runtime"
 	"time"
 
@@ -12,7 +14,8 @@ import (
 
 // BenchCmd groups the benchmarks.
 type BenchCmd struct {
-	Ingest BenchIngestCmd `cmd:"" help:"Drive a loopback server with HTTP NDJSON and MQTT batches; compare with raw store writes."`
+	Ingest  BenchIngestCmd  `cmd:"" help:"Drive a loopback server with HTTP NDJSON and MQTT batches; compare with raw store writes."`
+	Streams BenchStreamsCmd `cmd:"" help:"Memory of N registered datastreams with live latest values."`
 }
 
 // BenchIngestCmd runs the ingest benchmark.
@@ -41,5 +44,54 @@ func (c *BenchIngestCmd) Run(ctx context.Context, g *Globals) error {
 	fmt.Fprintf(g.Out, "platform: %.0f obs/s (HTTP %.0f, MQTT %.0f), ack p50 %.1f ms, p99 %.1f ms\n",
 		rep.ObsPerS, rep.HTTPObsPerS, rep.MQTTObsPerS, rep.P50AckMs, rep.P99AckMs)
 	fmt.Fprintf(g.Out, "raw store: %.0f obs/s; platform/raw = %.2f\n", rep.RawObsPerS, rep.RatioToRaw)
+	return nil
+}
+
+// BenchStreamsCmd measures the memory of many registered datastreams with
+// live latest values, in a fresh process as the server would hold them.
+type BenchStreamsCmd struct {
+	N        int    `default:"1000000" help:"Datastreams to register."`
+	DataDir  string `help:"Use (and keep) this directory; default a temporary one."`
+	Existing bool   `help:"Only measure opening an already populated --data-dir." hidden:""`
+	JSON     bool   `help:"Print one JSON object."`
+}
+
+// Run populates a directory, then re-executes itself to measure a fresh
+// process opening it, so the figure is not inflated by the population.
+func (c *BenchStreamsCmd) Run(ctx context.Context, g *Globals) error {
+	if c.Existing {
+		rep, err := bench.MeasureOpen(ctx, c.DataDir)
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(g.Out).Encode(rep)
+	}
+	dir := c.DataDir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "cityvitals-streams-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	took, err := bench.PopulateStreams(ctx, dir, c.N, g.Log)
+	if err != nil {
+		return err
+	}
+	out, err := exec.CommandContext(ctx, os.Args[0], "bench", "streams", "--existing", "--data-dir", dir).Output()
+	if err != nil {
+		return fmt.Errorf("measure in a fresh process: %w", err)
+	}
+	var rep bench.StreamsReport
+	if err := json.Unmarshal(out, &rep); err != nil {
+		return fmt.Errorf("measure in a fresh process: %w", err)
+	}
+	rep.RegisterSeconds = took.Seconds()
+	if c.JSON {
+		return json.NewEncoder(g.Out).Encode(rep)
+	}
+	fmt.Fprintf(g.Out, "%d streams: registered in %.1fs; a fresh process opens them in %.1fs and holds %.0f MiB RSS (%.0f B/stream)\n",
+		rep.Streams, rep.RegisterSeconds, rep.OpenSeconds, float64(rep.RSSBytes)/(1<<20), rep.BytesPerStream)
 	return nil
 }

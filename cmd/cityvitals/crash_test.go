@@ -230,4 +230,3 @@ func tail(s string) string {
 	}
 	return strings.Join(lines[max(0, len(lines)-20):], "\n")
 }
-

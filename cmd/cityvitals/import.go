@@ -160,7 +160,7 @@ func (c *ImportObservationsCmd) Run(ctx context.Context, g *Globals) error {
 	runDone := make(chan error, 1)
 	go func() { runDone <- a.Run(runCtx) }()
 
-	im := &obsimport.Importer{Mapping: mapping, Streams: streamEnsurer{a.Inventory}, Sink: a.Ingest.Submit}
+	im := &obsimport.Importer{Mapping: mapping, Streams: streamEnsurer{a.Inventory}, Sink: a.Ingest.Submit, BatchSize: 50_000}
 	start := time.Now()
 	sum, err := im.Run(ctx, c.Paths, c.progress())
 	stop()

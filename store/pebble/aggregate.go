@@ -87,13 +87,7 @@ func (h *History) Aggregate(ctx context.Context, stream int64, from, to, step in
 // An empty zone has zoneFrom >= zoneTo.
 func (h *History) rollupZone(from, to, latest int64) (zoneFrom, zoneTo int64) {
 	r := h.rollupStep
-	zoneFrom = bucketStart(from, r)
-	if zoneFrom < from {
-		if zoneFrom > math.MaxInt64-r {
-			return 0, 0
-		}
-		zoneFrom += r
-	}
+	zoneFrom = bucketCeil(from, r)
 	zoneTo = min(bucketStart(to, r), bucketStart(latest, r))
 	return zoneFrom, zoneTo
 }

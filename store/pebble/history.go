@@ -25,7 +25,8 @@ const (
 type Options struct {
 	// CacheSize is Pebble's block cache in bytes (default 64 MiB).
 	CacheSize int64
-	// Logger receives Pebble's own log lines; nil discards them.
+	// Logger receives Pebble's own log lines and events (flushes and
+	// compactions at debug level, errors at error level); nil discards them.
 	Logger *slog.Logger
 	// RollupStep is the bucket width in milliseconds of the roll-ups that
 	// Aggregate materialises (default one hour). Aggregate uses them when
@@ -93,17 +94,21 @@ func cacheSize(opts Options) int64 {
 }
 
 func pebbleOptions(opts Options, cache *pebble.Cache) *pebble.Options {
-	logger := opts.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	return &pebble.Options{
+	po := &pebble.Options{
 		Cache:              cache,
-		Logger:             slogLogger{log: logger},
+		Logger:             slogLogger{log: slog.New(slog.DiscardHandler)},
 		Merger:             newLatestMerger(),
 		MemTableSize:       opts.MemTableSize,
 		FormatMajorVersion: pebble.FormatNewest,
 	}
+	if opts.Logger != nil {
+		// Flushes, compactions and WAL events at debug level, background
+		// errors at error level.
+		po.Logger = slogLogger{log: opts.Logger}
+		events := pebble.MakeLoggingEventListener(po.Logger)
+		po.EventListener = &events
+	}
+	return po
 }
 
 // Close flushes nothing extra (every Write was synced) and closes Pebble.

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	pebblestore "cityvitals/store/pebble"
 	"cityvitals/store"
+	pebblestore "cityvitals/store/pebble"
 	"cityvitals/store/storetest"
 )
 

@@ -134,10 +134,28 @@ func putRollupStep(step int64) []byte {
 
 // bucketStart returns floor(t/step)*step: the start of the step-aligned
 // bucket holding t, also for negative t (where Go's / rounds toward zero).
+// The few times within one step of math.MinInt64, whose bucket start is
+// not representable, map to math.MinInt64.
 func bucketStart(t, step int64) int64 {
 	q := t / step
 	if t%step != 0 && t < 0 {
+		if q <= math.MinInt64/step {
+			return math.MinInt64
+		}
 		q--
+	}
+	return q * step
+}
+
+// bucketCeil returns the smallest multiple of step >= t, or math.MaxInt64
+// if that is not representable.
+func bucketCeil(t, step int64) int64 {
+	q := t / step
+	if t%step != 0 && t > 0 {
+		if q >= math.MaxInt64/step {
+			return math.MaxInt64
+		}
+		q++
 	}
 	return q * step
 }
