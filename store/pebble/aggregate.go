@@ -57,28 +57,21 @@ func (h *History) Aggregate(ctx context.Context, stream int64, from, to, step in
 	if step%h.rollupStep != 0 {
 		return h.aggregate(ctx, aggregation{stream: stream, from: from, to: to, step: step})
 	}
+	a := aggregation{stream: stream, from: from, to: to, step: step}
 	sh := &h.streams.shards[shardOf(stream)]
 	sh.rollupMu.Lock()
-	locked := true
-	defer func() {
-		if locked {
-			sh.rollupMu.Unlock()
-		}
-	}()
 	st := h.streams.snapshot(stream)
-	a := aggregation{stream: stream, from: from, to: to, step: step}
-	if !st.has {
-		return h.aggregate(ctx, a) // no latest: nothing is closed
+	if st.has { // without a latest nothing is closed
+		a.zoneFrom, a.zoneTo = h.rollupZone(from, to, st.time)
 	}
-	a.zoneFrom, a.zoneTo = h.rollupZone(from, to, st.time)
 	if st.inflight > 0 {
-		// A write of this stream is in flight: roll-ups computed now might
+		// A write of this stream is in flight: roll-ups built now might
 		// miss its points, so use the stored ones but store none.
 		sh.rollupMu.Unlock()
-		locked = false
-	} else {
-		a.store = true
+		return h.aggregate(ctx, a)
 	}
+	defer sh.rollupMu.Unlock()
+	a.store = true
 	return h.aggregate(ctx, a)
 }
 
