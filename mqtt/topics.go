@@ -57,8 +57,10 @@ func parseDeviceTopic(topic string) (deviceTopic, bool) {
 	switch {
 	case len(levels) == 2 && (levels[1] == kindObservations || levels[1] == kindRejections):
 		t.kind = levels[1]
-	case len(levels) == 3 && levels[1] == kindDatastreams:
-		t.kind, t.key = kindDatastreams, levels[2]
+	case len(levels) >= 3 && levels[1] == kindDatastreams:
+		// Keys may contain '/' ("beijing/Dongsi/pm25"): the key is the
+		// rest of the topic.
+		t.kind, t.key = kindDatastreams, strings.Join(levels[2:], "/")
 	default:
 		return deviceTopic{}, false
 	}
