@@ -212,6 +212,17 @@ func TestIngestAndQueryEndToEnd(t *testing.T) {
 	if total != 10 || sum != 345 {
 		t.Fatalf("aggregates count %d sum %v, want 10 and 345", total, sum)
 	}
+	metrics := string(h.do(admin, "GET", "/metrics", "", 200, nil))
+	for _, want := range []string{
+		`cityvitals_ingest_observations_total{transport="http"} 11`,
+		`cityvitals_ingest_rejected_total{reason="unknown_datastream"} 1`,
+		"cityvitals_ingest_commit_seconds_count",
+		"cityvitals_ingest_queue_depth 0",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
 }
 
 func (h *harness) postRaw(token, path string, body []byte, want int, out any) {

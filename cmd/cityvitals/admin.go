@@ -171,10 +171,15 @@ func (c *AuditVerifyCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	if c.JSON {
+	switch {
+	case c.JSON:
 		_ = json.NewEncoder(g.Out).Encode(report)
-	} else {
-		fmt.Fprintln(g.Out, report)
+	case report.OK():
+		fmt.Fprintf(g.Out, "audit log intact: %d records, last seq %d, head %x\n", report.Records, report.LastSeq, report.Head)
+		fmt.Fprintln(g.Out, "keep the head hash outside this machine: it is what proves that no newest records were dropped")
+	default:
+		fmt.Fprintf(g.Out, "audit log BROKEN at seq %d: %s (%s); %d of %d records affected\n",
+			report.First.Seq, report.First.Reason, report.First.Detail, report.Broken, report.Records)
 	}
 	if !report.OK() {
 		return fmt.Errorf("audit log is not intact")
