@@ -68,6 +68,10 @@ func (s *Server) getAsset(w http.ResponseWriter, r *http.Request, p auth.Princip
 // importAssets takes GeoJSON, CSV or OSM XML (?format=, default from the
 // Content-Type) and stores the valid rows; bad rows are listed.
 func (s *Server) importAssets(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if err := requireCityWide(p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	crs, err := geo.ParseCRS(q.Get("crs"))
 	if err != nil {

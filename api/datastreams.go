@@ -92,6 +92,10 @@ func (s *Server) createDatastreams(w http.ResponseWriter, r *http.Request, p aut
 			return
 		}
 	}
+	if err := s.checkStreamsScope(r, p, ds); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	created, err := s.Inventory.CreateDatastreams(r.Context(), p.Name(), ds)
 	if err != nil {
 		s.fail(w, r, err)
@@ -156,4 +160,29 @@ func (s *Server) listDatastreams(w http.ResponseWriter, r *http.Request, p auth.
 
 func (s *Server) listProperties(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	writeJSON(w, s.log, http.StatusOK, listing[property.Property]{Items: s.Inventory.Properties().List()})
+}
+
+// checkStreamsScope makes a user limited to part of the city register
+// streams only inside it: each must have a location or asset there.
+func (s *Server) checkStreamsScope(r *http.Request, p auth.Principal, ds []model.Datastream) error {
+	if scopeOf(p) == "" {
+		return nil
+	}
+	for i, d := range ds {
+		unit := ""
+		switch {
+		case d.HasPoint:
+			unit, _ = s.Inventory.Locate(d.Lon, d.Lat)
+		case d.Asset != "":
+			a, err := s.Assets.Asset(r.Context(), d.Asset)
+			if err != nil {
+				return err
+			}
+			unit = a.Unit
+		}
+		if unit == "" || s.checkScope(p, unit) != nil {
+			return model.Errorf(model.EFORBIDDEN, "datastreams[%d]: a user limited to %q must place streams inside it", i, scopeOf(p))
+		}
+	}
+	return nil
 }

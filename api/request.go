@@ -131,3 +131,12 @@ func scopeOf(p auth.Principal) string {
 	}
 	return ""
 }
+
+// requireCityWide refuses bulk changes of the tree or the inventory to
+// users limited to part of the city: such imports touch every unit.
+func requireCityWide(p auth.Principal) error {
+	if scope := scopeOf(p); scope != "" {
+		return model.Errorf(model.EFORBIDDEN, "%s is limited to unit %q; bulk imports need a city-wide user", p.Name(), scope)
+	}
+	return nil
+}

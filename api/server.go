@@ -21,6 +21,7 @@ import (
 type Authenticator interface {
 	Authenticate(ctx context.Context, secret string) (auth.Principal, error)
 	Login(ctx context.Context, name, password string) (string, auth.Principal, error)
+	Logout(ctx context.Context, secret string) error
 }
 
 // Ingester accepts batches of observations and returns once they are
@@ -102,6 +103,7 @@ func (s *Server) table() []Route {
 			s.Metrics.ServeHTTP(w, r)
 		}),
 		r("GET", v1+"/me", "", s.me),
+		r("POST", v1+"/auth/logout", "", s.logout),
 
 		r("POST", v1+"/observations", auth.IngestWrite, s.postObservations),
 		r("GET", v1+"/datastreams/{id}/observations", auth.ObservationRead, s.getObservations),

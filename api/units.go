@@ -124,6 +124,10 @@ func (s *Server) locate(w http.ResponseWriter, r *http.Request, _ auth.Principal
 // importUnits takes a GeoJSON FeatureCollection as the body; the query
 // names the level, the CRS and the property names.
 func (s *Server) importUnits(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if err := requireCityWide(p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	q := r.URL.Query()
 	crs, err := geo.ParseCRS(q.Get("crs"))
 	if err != nil {
@@ -160,6 +164,10 @@ type gridRequest struct {
 func (s *Server) generateGrid(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	var req gridRequest
 	if err := decodeJSON(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.checkScope(p, r.PathValue("code")); err != nil {
 		s.fail(w, r, err)
 		return
 	}

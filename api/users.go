@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"cityvitals/account"
@@ -24,11 +25,35 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secret, p, err := s.Auth.Login(r.Context(), req.Name, req.Password)
+	action := "auth.login"
+	if err != nil {
+		action = "auth.login_failed"
+	}
+	if model.ErrorCode(err) != model.EINTERNAL {
+		if aerr := s.Auditor.Record(r.Context(), "anonymous", action, "user "+clipText(req.Name), nil); aerr != nil {
+			s.fail(w, r, aerr)
+			return
+		}
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, s.log, http.StatusOK, map[string]any{"token": secret, "user": p.User})
+}
+
+// logout ends the session (or revokes the API token) the caller used.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	secret, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if err := s.Auth.Logout(r.Context(), strings.TrimSpace(secret)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.Auditor.Record(r.Context(), p.Name(), "auth.logout", p.Name(), nil); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request, p auth.Principal) {

@@ -254,3 +254,48 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestSpatialScope gives users limited to 黄浦区 and checks they see and
+// change only what lies there.
+func TestSpatialScope(t *testing.T) {
+	h := startApp(t)
+	ctx := context.Background()
+	admin := h.tokens[model.RoleAdmin]
+	geo, err := os.ReadFile(shanghaiGCJ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.postRaw(admin, "/api/v1/units/import?level=district&crs=gcj02&create_parents=true", geo, 200, nil)
+	var created struct{ Items []struct{ ID int64 } }
+	h.do(admin, "POST", "/api/v1/datastreams", `[
+		{"key":"huangpu","property":"pm25","location":{"lon":121.4737,"lat":31.2304}},
+		{"key":"pudong","property":"pm25","location":{"lon":121.5055,"lat":31.2355}}]`, 201, &created)
+	huangpu, pudong := created.Items[0].ID, created.Items[1].ID
+
+	scoped := map[model.Role]string{}
+	for _, role := range []model.Role{model.RoleViewer, model.RoleOperator} {
+		name := "huangpu-" + string(role)
+		if _, err := h.app.Accounts.CreateUser(ctx, "test", account.NewUser{Name: name, Password: "correct horse battery", Role: role, Scope: "310101"}); err != nil {
+			t.Fatal(err)
+		}
+		var out struct{ Token string }
+		h.do("", "POST", "/api/v1/auth/login", `{"name":"`+name+`","password":"correct horse battery"}`, 200, &out)
+		scoped[role] = out.Token
+	}
+	viewer, operator := scoped[model.RoleViewer], scoped[model.RoleOperator]
+	h.do(viewer, "GET", fmt.Sprintf("/api/v1/datastreams/%d", huangpu), "", 200, nil)
+	h.do(viewer, "GET", fmt.Sprintf("/api/v1/datastreams/%d", pudong), "", 403, nil)
+	h.do(viewer, "GET", "/api/v1/units/310115", "", 403, nil)
+	h.do(viewer, "GET", "/api/v1/units/310000", "", 200, nil) // above its area: navigable
+	var roots struct{ Items []struct{ Code string } }
+	h.do(viewer, "GET", "/api/v1/units?parent=310000", "", 200, &roots)
+	if len(roots.Items) != 1 || roots.Items[0].Code != "310101" {
+		t.Fatalf("a 黄浦区 user lists %+v under the city, want only 310101", roots.Items)
+	}
+	h.do(viewer, "GET", "/api/v1/datastreams", "", 403, nil)
+	h.do(viewer, "GET", "/api/v1/datastreams?unit=310101", "", 200, nil)
+
+	h.do(operator, "POST", "/api/v1/datastreams", `{"key":"in","property":"pm25","location":{"lon":121.4737,"lat":31.2304}}`, 201, nil)
+	h.do(operator, "POST", "/api/v1/datastreams", `{"key":"out","property":"pm25","location":{"lon":121.5055,"lat":31.2355}}`, 403, nil)
+	h.do(operator, "POST", "/api/v1/units/import?level=district", "{}", 403, nil)
+}
