@@ -144,3 +144,33 @@ func TestImportOSMRejectsMalformedXML(t *testing.T) {
 		t.Errorf("err = %v, want EINVALID naming line 1", err)
 	}
 }
+
+// FuzzImportOSM feeds arbitrary XML to the OSM importer: it must never
+// panic, and every asset it returns must be a known type at valid
+// coordinates.
+func FuzzImportOSM(f *testing.F) {
+	f.Add(`<osm><node id="1" lat="31.2" lon="121.5"><tag k="emergency" v="fire_hydrant"/></node></osm>`)
+	f.Add(`<osm><node id="2" lat="NaN" lon="121.5"><tag k="highway" v="traffic_signals"/></node></osm>`)
+	f.Add(`<osm><node id="" lat="91" lon="-181"><tag k="power" v="tower"/></node><way id="3"/></osm>`)
+	f.Add(`<osm><node`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		assets, rowErrs, err := ImportOSM(context.Background(), strings.NewReader(doc), Options{})
+		if err != nil {
+			return
+		}
+		types := DefaultTypes()
+		for _, a := range assets {
+			if _, ok := types.Lookup(a.Type); !ok {
+				t.Fatalf("asset %q has unknown type %q", a.ID, a.Type)
+			}
+			if a.Geometry == nil {
+				t.Fatalf("asset %q has no geometry", a.ID)
+			}
+		}
+		for _, re := range rowErrs {
+			if re.Reason == "" {
+				t.Fatalf("row error without a reason: %+v", re)
+			}
+		}
+	})
+}
