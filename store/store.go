@@ -135,3 +135,28 @@ type Audit interface {
 	// EachAudit calls fn for every record in sequence order.
 	EachAudit(ctx context.Context, fn func(model.AuditRecord) error) error
 }
+
+// LevelChangeFilter narrows a level-change listing; empty fields match all.
+type LevelChangeFilter struct {
+	Unit      string
+	Indicator string
+	AfterSeq  int64 // only changes with a greater Seq
+	From, To  int64 // event-time bounds [From, To); To == 0 means no bound
+	Limit     int   // <= 0: the implementation's default
+}
+
+// Signs stores what the vital-signs engine finds: level changes (the
+// events the dashboard and the alerting follow) and indicator values (for
+// charts). Safe for concurrent use.
+type Signs interface {
+	// AppendLevelChanges stores changes durably, assigning each a Seq.
+	AppendLevelChanges(ctx context.Context, changes []model.LevelChange) ([]model.LevelChange, error)
+	// LevelChanges lists changes in Seq order.
+	LevelChanges(ctx context.Context, f LevelChangeFilter) ([]model.LevelChange, error)
+	// AppendIndicatorValues stores values; the same (unit, indicator, time)
+	// replaces.
+	AppendIndicatorValues(ctx context.Context, values []model.IndicatorValue) error
+	// IndicatorValues returns one unit's values of one indicator with
+	// from <= Time < to in time order, at most limit (<= 0: no limit).
+	IndicatorValues(ctx context.Context, unit, indicator string, from, to int64, limit int) ([]model.IndicatorValue, error)
+}

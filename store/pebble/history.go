@@ -45,6 +45,7 @@ type History struct {
 	dir        string
 	rollupStep int64
 	streams    *streamIndex
+	signs      signsState
 	scratch    sync.Pool // *writeScratch
 	closed     atomic.Bool
 }
