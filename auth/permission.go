@@ -22,6 +22,8 @@ const (
 	TokenAdmin      Permission = "token.admin"      // issue and revoke API and device tokens
 	AuditRead       Permission = "audit.read"       // read and verify the audit log
 	MetricsRead     Permission = "metrics.read"     // scrape the platform's own metrics
+	VitalsRead      Permission = "vitals.read"      // read vital signs, level changes and the indicator catalog
+	IndicatorWrite  Permission = "indicator.write"  // create and change indicators of the catalog
 )
 
 // Permissions lists every permission.
@@ -29,6 +31,7 @@ func Permissions() []Permission {
 	return []Permission{
 		IngestWrite, ObservationRead, DatastreamRead, DatastreamWrite, UnitRead, UnitWrite,
 		AssetRead, AssetWrite, UserAdmin, TokenAdmin, AuditRead, MetricsRead,
+		VitalsRead, IndicatorWrite,
 	}
 }
 
@@ -55,21 +58,20 @@ type Policy struct {
 //
 //	admin       everything
 //	operator    runs the platform: reads everything but the audit log,
-//	            manages units, assets and datastreams, may ingest,
-//	            scrapes the platform's metrics,
-//	            scrapes metrics
-//	dispatcher  reads units, assets, datastreams and observations
+//	            manages units, assets, datastreams and indicators, may
+//	            ingest, scrapes the platform's metrics
+//	dispatcher  reads units, assets, datastreams, observations, vital signs
 //	field       a field worker: reads, updates assets, enters readings
-//	viewer      reads units, assets, datastreams and observations
+//	viewer      reads units, assets, datastreams, observations, vital signs
 //
 // Devices get ingest.write only; provisioning devices also
 // datastream.write.
 func NewPolicy() *Policy {
-	read := []Permission{ObservationRead, DatastreamRead, UnitRead, AssetRead}
+	read := []Permission{ObservationRead, DatastreamRead, UnitRead, AssetRead, VitalsRead}
 	return &Policy{
 		roles: map[model.Role]permissionSet{
 			model.RoleAdmin:      setOf(Permissions()...),
-			model.RoleOperator:   setOf(append(slices.Clone(read), DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead)...),
+			model.RoleOperator:   setOf(append(slices.Clone(read), DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite)...),
 			model.RoleDispatcher: setOf(read...),
 			model.RoleField:      setOf(append(slices.Clone(read), AssetWrite, IngestWrite)...),
 			model.RoleViewer:     setOf(read...),
