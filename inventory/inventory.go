@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -143,3 +144,27 @@ func (s *Service) record(ctx context.Context, actor, action, target string, deta
 
 // Index returns the current spatial index (an immutable snapshot).
 func (s *Service) Index() *geo.Index { return s.tree.Load().index }
+
+// UnitCodes returns the code of every unit in the tree, sorted.
+func (s *Service) UnitCodes() []string {
+	t := s.tree.Load()
+	codes := make([]string, 0, len(t.parent))
+	for code := range t.parent {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	return codes
+}
+
+// Parent returns a unit's parent code ("" for a root) and whether the
+// unit exists.
+func (s *Service) Parent(code string) (string, bool) {
+	p, ok := s.tree.Load().parent[code]
+	return p, ok
+}
+
+// Level returns a unit's level and whether the unit exists.
+func (s *Service) Level(code string) (string, bool) {
+	u, ok := s.Unit(code)
+	return string(u.Level), ok
+}
