@@ -15,6 +15,7 @@ import (
 	"cityvitals/inventory"
 	"cityvitals/model"
 	"cityvitals/store"
+	"cityvitals/vitals"
 )
 
 // Authenticator turns bearer secrets and passwords into principals.
@@ -50,6 +51,10 @@ type Deps struct {
 	Auditor     Auditor
 	Accounts    *account.Service
 	Metrics     http.Handler // Prometheus exposition
+	Vitals      VitalSigns
+	Catalogs    *vitals.Catalogs
+	Feed        *vitals.Feed
+	Signs       store.Signs
 	Logger      *slog.Logger
 	// MaxBodyBytes bounds every request body (ingest has its own, larger
 	// limit in the ingest config). 0 means 16 MiB.
@@ -127,6 +132,15 @@ func (s *Server) table() []Route {
 		r("GET", v1+"/assets/{id}", auth.AssetRead, s.getAsset),
 		r("POST", v1+"/assets/import", auth.AssetWrite, s.importAssets),
 		r("GET", v1+"/asset-types", auth.AssetRead, s.listAssetTypes),
+
+		r("GET", v1+"/vitals/units/{code}", auth.VitalsRead, s.getVitals),
+		r("GET", v1+"/vitals/units/{code}/children", auth.VitalsRead, s.getChildVitals),
+		r("GET", v1+"/vitals/units/{code}/history/{indicator}", auth.VitalsRead, s.getIndicatorHistory),
+		r("GET", v1+"/vitals/changes", auth.VitalsRead, s.listLevelChanges),
+		r("GET", v1+"/vitals/changes/stream", auth.VitalsRead, s.streamLevelChanges),
+		r("GET", v1+"/indicators", auth.VitalsRead, s.listIndicators),
+		r("GET", v1+"/indicators/{id}", auth.VitalsRead, s.getIndicator),
+		r("PUT", v1+"/indicators", auth.IndicatorWrite, s.putIndicators),
 
 		r("GET", v1+"/users", auth.UserAdmin, s.listUsers),
 		r("POST", v1+"/users", auth.UserAdmin, s.createUser),

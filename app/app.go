@@ -16,10 +16,12 @@ import (
 
 	"cityvitals/api"
 	"cityvitals/auth"
+	"cityvitals/engine"
 	"cityvitals/ingest"
 	"cityvitals/model"
 	"cityvitals/mqtt"
 	pebblestore "cityvitals/store/pebble"
+	"cityvitals/vitals"
 )
 
 // App is the running platform. Open builds it, Run serves until the
@@ -29,10 +31,13 @@ type App struct {
 	log *slog.Logger
 
 	*Core
-	History *pebblestore.History
-	Ingest  *ingest.Service
-	Auth    *auth.Authenticator
-	Metrics *prometheus.Registry
+	History  *pebblestore.History
+	Ingest   *ingest.Service
+	Auth     *auth.Authenticator
+	Metrics  *prometheus.Registry
+	Engine   *engine.Engine
+	Catalogs *vitals.Catalogs
+	Feed     *vitals.Feed
 
 	api      *api.Server
 	broker   *mqtt.Broker
@@ -65,6 +70,12 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 		return nil, err
 	}
 	if err := a.buildServices(); err != nil {
+		return nil, err
+	}
+	if err := a.buildVitals(); err != nil {
+		return nil, err
+	}
+	if err := a.warmEngine(ctx); err != nil {
 		return nil, err
 	}
 	if err := a.buildTransports(); err != nil {
@@ -160,6 +171,14 @@ func (a *App) MQTTAddr() string {
 func (a *App) Run(ctx context.Context) error {
 	transports, stopTransports := context.WithCancel(context.Background())
 	defer stopTransports()
+	// Data flows ingest → engine → feed; they stop in that order so each
+	// drains into the next.
+	feedCtx, stopFeed := context.WithCancel(context.Background())
+	feedDone := make(chan error, 1)
+	go func() { feedDone <- a.Feed.Run(feedCtx) }()
+	engineCtx, stopEngine := context.WithCancel(context.Background())
+	engineDone := make(chan error, 1)
+	go func() { engineDone <- a.Engine.Run(engineCtx) }()
 	ingestDone := make(chan error, 1)
 	go func() { ingestDone <- a.Ingest.Run(context.Background()) }()
 
@@ -179,6 +198,7 @@ func (a *App) Run(ctx context.Context) error {
 	if a.bridge != nil {
 		g.Go(func() error { return a.bridge.Run(gctx) })
 	}
+	g.Go(func() error { return a.newSampler().Run(gctx) })
 	g.Go(func() error {
 		select {
 		case <-ctx.Done():
@@ -192,10 +212,18 @@ func (a *App) Run(ctx context.Context) error {
 	})
 	err := g.Wait()
 	a.Ingest.Stop()
-	if ierr := <-ingestDone; ierr != nil && !errors.Is(ierr, context.Canceled) {
-		err = errors.Join(err, fmt.Errorf("ingest: %w", ierr))
+	err = errors.Join(err, wrapStop("ingest", <-ingestDone))
+	stopEngine()
+	err = errors.Join(err, wrapStop("engine", <-engineDone))
+	stopFeed()
+	return errors.Join(err, wrapStop("level-change feed", <-feedDone))
+}
+
+func wrapStop(what string, err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return nil
 	}
-	return err
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 func (a *App) shutdownTimeout() time.Duration {

@@ -74,6 +74,7 @@ type Indicator struct {
 	Rollup           RollupRule
 	RollupLevel      Level             // share_above only
 	RollupThresholds Thresholds        // share_above only (on the share, 0..1)
+	RollupHysteresis float64           // share_above only: Hysteresis for the share
 	WhyZH, WhyEN     string            // why it matters
 	Sources          map[string]string // what each threshold or formula is taken from
 	Effective        time.Time         // event time from which this version is in force

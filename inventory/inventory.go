@@ -48,6 +48,28 @@ type Service struct {
 
 	streamsMu sync.RWMutex
 	byUnit    map[string][]int64 // unit code → stream ids placed there
+
+	listenersMu sync.Mutex
+	listeners   []func()
+}
+
+// OnChange registers fn to be called after every change of the tree or
+// of where streams are placed (the live engine re-plans then). fn runs on
+// the changing goroutine and must not call back into the Service's
+// writing methods.
+func (s *Service) OnChange(fn func()) {
+	s.listenersMu.Lock()
+	defer s.listenersMu.Unlock()
+	s.listeners = append(s.listeners, fn)
+}
+
+func (s *Service) changed() {
+	s.listenersMu.Lock()
+	fns := slices.Clone(s.listeners)
+	s.listenersMu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 // New loads the unit tree and every datastream from the stores, placing
@@ -145,8 +167,8 @@ func (s *Service) record(ctx context.Context, actor, action, target string, deta
 // Index returns the current spatial index (an immutable snapshot).
 func (s *Service) Index() *geo.Index { return s.tree.Load().index }
 
-// UnitCodes returns the code of every unit in the tree, sorted.
-func (s *Service) UnitCodes() []string {
+// Units returns the code of every unit in the tree, sorted.
+func (s *Service) Units() []string {
 	t := s.tree.Load()
 	codes := make([]string, 0, len(t.parent))
 	for code := range t.parent {

@@ -43,6 +43,7 @@ func (s *Service) ImportUnits(ctx context.Context, actor string, units []model.U
 	if res.StreamsRehomed, err = s.rehomeStreams(ctx); err != nil {
 		return res, err
 	}
+	s.changed()
 	codes := make([]string, 0, min(len(units), 20))
 	for _, u := range units[:min(len(units), 20)] {
 		codes = append(codes, u.Code)

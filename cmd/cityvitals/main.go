@@ -33,6 +33,7 @@ type CLI struct {
 	Token  TokenCmd  `cmd:"" help:"Issue device and API tokens."`
 	Import ImportCmd `cmd:"" help:"Import units, grids, assets and observations into a data directory."`
 	Audit  AuditCmd  `cmd:"" help:"Inspect the tamper-evident audit log."`
+	Replay ReplayCmd `cmd:"" help:"Feed history (CSV files or the store) through the vital-signs engine at full speed."`
 	Bench  BenchCmd  `cmd:"" help:"Benchmarks that print JSON figures."`
 }
 

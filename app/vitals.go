@@ -1,0 +1,152 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"cityvitals/engine"
+	"cityvitals/indicator"
+	"cityvitals/ingest"
+	"cityvitals/model"
+	"cityvitals/store"
+	"cityvitals/vitals"
+)
+
+// buildVitals loads the indicator catalog and starts the live engine on
+// the ingest stream: every committed batch is observed, every level change
+// is stored and fanned out by the feed.
+func (a *App) buildVitals() error {
+	cat, err := a.DefaultCatalog()
+	if err != nil {
+		return err
+	}
+	if a.Engine, err = a.NewEngine(engine.Config{Registerer: a.Metrics}, cat); err != nil {
+		return err
+	}
+	a.Catalogs = vitals.NewCatalogs(cat, a.Properties, a.AssetTypes, a.Engine.SetCatalog, a.Audit)
+	a.Feed = vitals.NewFeed(a.History, 4096, a.log)
+	a.Ingest.Subscribe(a.Engine.Observe)
+	a.Inventory.OnChange(func() { a.Engine.SetTopology(a.Inventory) })
+	a.Engine.Subscribe(func(c engine.LevelChange) {
+		a.Feed.Publish(context.Background(), levelChangeModel(c))
+	})
+	return nil
+}
+
+// DefaultCatalog loads the indicator catalog shipped with the binary.
+func (c *Core) DefaultCatalog() (*indicator.Catalog, error) {
+	cat, err := indicator.Default(c.Properties, c.AssetTypes)
+	if err != nil {
+		return nil, fmt.Errorf("load the indicator catalog: %w", err)
+	}
+	return cat, nil
+}
+
+// NewEngine builds a vital-signs engine over the core's unit tree and
+// datastream registry (the live one, or a replay's).
+func (c *Core) NewEngine(cfg engine.Config, cat *indicator.Catalog) (*engine.Engine, error) {
+	return engine.New(cfg, cat, c.Inventory, newEngineStreams(c.Registry, c.DB))
+}
+
+func levelChangeModel(c engine.LevelChange) model.LevelChange {
+	return model.LevelChange{
+		Time: c.Time, Unit: c.Unit, Indicator: c.Indicator,
+		From: int8(c.From), To: int8(c.To), Value: c.Value, Threshold: c.Threshold,
+		WindowMs: c.Window.Milliseconds(),
+	}
+}
+
+// warmEngine rebuilds the engine's state from the stored history before
+// the platform serves, so a restart does not forget the vital signs.
+func (a *App) warmEngine(ctx context.Context) error {
+	var ids []int64
+	err := a.DB.EachDatastream(ctx, func(ds model.Datastream) error {
+		ids = append(ids, ds.ID)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("warm the engine: %w", err)
+	}
+	var until int64
+	latest, err := a.History.Latest(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("warm the engine: %w", err)
+	}
+	for _, o := range latest {
+		until = max(until, o.Time)
+	}
+	if until == 0 {
+		return nil
+	}
+	started := time.Now()
+	if err := a.Engine.Warm(ctx, a.History, ids, until); err != nil {
+		return fmt.Errorf("warm the engine: %w", err)
+	}
+	a.log.Info("vital signs rebuilt from history", "streams", len(ids), "took", time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+// engineStreams tells the engine what each datastream measures and where,
+// from the ingest registry, with asset types looked up once per asset.
+// The engine calls it from its own goroutine only.
+type engineStreams struct {
+	registry   *ingest.Registry
+	assets     store.Assets
+	assetTypes map[string]string
+}
+
+func newEngineStreams(r *ingest.Registry, assets store.Assets) *engineStreams {
+	return &engineStreams{registry: r, assets: assets, assetTypes: map[string]string{}}
+}
+
+func (s *engineStreams) Stream(id int64) (engine.StreamMeta, bool) {
+	ds, ok := s.registry.ByID(id)
+	if !ok {
+		return engine.StreamMeta{}, false
+	}
+	return engine.StreamMeta{Property: ds.Property, Unit: ds.Unit, AssetType: s.assetType(ds.Asset)}, true
+}
+
+func (s *engineStreams) assetType(id string) string {
+	if id == "" {
+		return ""
+	}
+	if t, ok := s.assetTypes[id]; ok {
+		return t
+	}
+	a, err := s.assets.Asset(context.Background(), id)
+	if err != nil {
+		return "" // unknown asset: the stream still counts, untyped
+	}
+	s.assetTypes[id] = string(a.Type)
+	return s.assetTypes[id]
+}
+
+// newSampler stores indicator values of the city, districts and streets
+// for charts.
+func (a *App) newSampler() *vitals.Sampler {
+	return &vitals.Sampler{
+		Store: a.History,
+		Log:   a.log,
+		Units: func() []string {
+			units := []string{""}
+			for _, code := range a.Inventory.Units() {
+				if lvl, _ := a.Inventory.Level(code); lvl == "city" || lvl == "district" || lvl == "street" {
+					units = append(units, code)
+				}
+			}
+			return units
+		},
+		Values: func(unit string) []model.IndicatorValue {
+			us, _ := a.Engine.Signs(unit)
+			out := make([]model.IndicatorValue, 0, len(us.Signs))
+			for _, sg := range us.Signs {
+				if sg.HasValue && sg.Updated > 0 {
+					out = append(out, model.IndicatorValue{Time: sg.Updated, Unit: unit, Indicator: sg.Indicator, Value: sg.Value, Level: int8(sg.Level)})
+				}
+			}
+			return out
+		},
+	}
+}
