@@ -127,6 +127,7 @@ func (a *App) buildTransports() error {
 		Auth: a.Auth, Ingest: a.Ingest, Inventory: a.Inventory,
 		Units: a.DB, Assets: a.DB, AssetTypes: a.AssetTypes, Datastreams: a.DB,
 		History: a.History, Users: a.DB, Audit: a.DB, Auditor: a.Audit, Accounts: a.Accounts,
+		Vitals: a.Engine, Catalogs: a.Catalogs, Feed: a.Feed, Signs: a.History,
 		Metrics: promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{Registry: a.Metrics}),
 		Logger:  a.log,
 	})

@@ -27,10 +27,16 @@ type harness struct {
 	device string // device token secret
 }
 
-func startApp(t *testing.T) *harness {
+func startApp(t *testing.T) *harness { return startAppWith(t, nil) }
+
+// startAppWith lets a test adjust the configuration first.
+func startAppWith(t *testing.T, adjust func(*app.Config)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	cfg := app.Config{DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0"}
+	if adjust != nil {
+		adjust(&cfg)
+	}
 	a, err := app.Open(ctx, cfg, nil)
 	if err != nil {
 		t.Fatalf("open app: %v", err)
@@ -92,7 +98,7 @@ func (h *harness) do(token, method, path, body string, want int, out any) []byte
 }
 
 func concretePath(p string) string {
-	return strings.NewReplacer("{id}", "1", "{code}", "310101").Replace(p)
+	return strings.NewReplacer("{id}", "1", "{code}", "310101", "{indicator}", "gas.leak").Replace(p)
 }
 
 // TestEveryRouteIsAuthenticatedAndAuthorised walks the route table: no

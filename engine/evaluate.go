@@ -52,7 +52,7 @@ func signOf(u *unitState, id string) *signState {
 // property or depend on one evaluated, then the roll-ups of every
 // ancestor, deepest first. Level changes are emitted after the signs lock
 // is released, in the order they happened.
-func (p *processor) evaluate(tick int64, dirty map[*unitState]map[string]bool) {
+func (p *processor) evaluate(tick int64, dirty map[*unitState]*bitset) {
 	var changes []LevelChange
 	p.e.signsMu.Lock()
 	order := p.orderAt(tick)
@@ -87,9 +87,9 @@ func (p *processor) evaluate(tick int64, dirty map[*unitState]map[string]bool) {
 	}
 }
 
-func (p *processor) needsEvaluation(pp *programPlan, props map[string]bool, order *programOrder, evaluated []bool) bool {
+func (p *processor) needsEvaluation(pp *programPlan, props *bitset, order *programOrder, evaluated []bool) bool {
 	for _, prop := range pp.props {
-		if props[prop] {
+		if props.has(prop) {
 			return true
 		}
 	}

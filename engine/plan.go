@@ -13,8 +13,8 @@ type programPlan struct {
 	ind       *indicator.Indicator
 	evalLevel string // the level it is computed at in the current tree
 	evalRank  int
-	window    int64    // ms
-	props     []string // properties it reads
+	window    int64 // ms
+	props     []int // bits of the properties it reads
 }
 
 // propertyPlan is what the engine keeps and schedules for one property.
@@ -23,6 +23,7 @@ type propertyPlan struct {
 	history int64           // longest window of a program needing its history; 0: latest only
 	levels  map[string]bool // levels the programs reading it are computed at
 	keys    []selectionKey  // selections indexed for it
+	bit     int             // its index in dirty sets
 }
 
 // plan is the catalog as the engine schedules it against one tree.
@@ -65,8 +66,8 @@ func (pl *plan) add(p *indicator.Program, tree *unitTree) bool {
 	pl.longestWin = max(pl.longestWin, pp.window)
 	for _, need := range p.Needs() {
 		prop := pl.property(need.Property)
-		if !slices.Contains(pp.props, need.Property) {
-			pp.props = append(pp.props, need.Property)
+		if !slices.Contains(pp.props, prop.bit) {
+			pp.props = append(pp.props, prop.bit)
 		}
 		if !slices.Contains(prop.windows, pp.window) {
 			prop.windows = append(prop.windows, pp.window)
@@ -84,7 +85,7 @@ func (pl *plan) add(p *indicator.Program, tree *unitTree) bool {
 func (pl *plan) property(id string) *propertyPlan {
 	prop, ok := pl.props[id]
 	if !ok {
-		prop = &propertyPlan{levels: make(map[string]bool)}
+		prop = &propertyPlan{levels: make(map[string]bool), bit: len(pl.props)}
 		pl.props[id] = prop
 	}
 	return prop

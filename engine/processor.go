@@ -39,9 +39,10 @@ type processor struct {
 // (tick − step, tick] not yet applied, and units whose indicators reading
 // the flagged properties must be evaluated at the tick.
 type tickEntry struct {
-	obs    []model.Observation
-	sorted bool
-	dirty  map[*unitState]map[string]bool
+	obs     []model.Observation
+	sorted  bool                   // obs are in (time, stream) order
+	minTime int64                  // of obs
+	dirty   map[*unitState]*bitset // property bits, see propertyPlan.bit
 }
 
 func newProcessor(e *Engine, cat *indicator.Catalog, topo Topology, streams Streams) *processor {
@@ -95,12 +96,25 @@ func (p *processor) accept(batch []model.Observation) {
 		if !p.seen || o.Time > p.maxSeen {
 			p.seen, p.maxSeen = true, o.Time
 		}
-		en := p.entry(p.ceilTick(o.Time))
-		en.obs = append(en.obs, o)
-		en.sorted = false
+		p.entry(p.ceilTick(o.Time)).add(o)
 	}
 	c.watermark.Store(p.watermark())
 	p.e.metrics.watermark.Set(float64(p.watermark()) / 1000)
+}
+
+// add buffers o, noting whether the buffer is still in (time, stream)
+// order, as it is when data arrives in time order.
+func (en *tickEntry) add(o model.Observation) {
+	if n := len(en.obs); n > 0 {
+		last := en.obs[n-1]
+		if o.Time < last.Time || o.Time == last.Time && o.Stream < last.Stream {
+			en.sorted = false
+		}
+		en.minTime = min(en.minTime, o.Time)
+	} else {
+		en.minTime = o.Time
+	}
+	en.obs = append(en.obs, o)
 }
 
 func (p *processor) entry(tick int64) *tickEntry {
@@ -157,6 +171,9 @@ func (p *processor) applyEntry(en *tickEntry, limit int64) bool {
 	if len(en.obs) == 0 {
 		return true
 	}
+	if en.minTime > limit {
+		return false
+	}
 	if !en.sorted {
 		slices.SortStableFunc(en.obs, func(a, b model.Observation) int {
 			return cmp.Or(cmp.Compare(a.Time, b.Time), cmp.Compare(a.Stream, b.Stream))
@@ -175,8 +192,10 @@ func (p *processor) applyEntry(en *tickEntry, limit int64) bool {
 	en.obs = en.obs[i:]
 	if len(en.obs) == 0 {
 		en.obs = nil
+		return true
 	}
-	return len(en.obs) == 0
+	en.minTime = en.obs[0].Time
+	return false
 }
 
 // apply adds one observation to its stream's state and schedules the
@@ -201,7 +220,7 @@ func (p *processor) apply(o model.Observation) {
 	}
 	if tick := p.ceilTick(o.Time); tick != st.dataTick {
 		st.dataTick = tick
-		p.mark(tick, targets, st.meta.Property)
+		p.mark(tick, targets, prop.bit)
 	}
 	if len(st.expiryTicks) != len(prop.windows) {
 		st.expiryTicks = make([]int64, len(prop.windows))
@@ -209,23 +228,30 @@ func (p *processor) apply(o model.Observation) {
 	for i, w := range prop.windows {
 		if tick := p.ceilTick(o.Time + w); tick != st.expiryTicks[i] {
 			st.expiryTicks[i] = tick
-			p.mark(tick, targets, st.meta.Property)
+			p.mark(tick, targets, prop.bit)
 		}
 	}
 }
 
-func (p *processor) mark(tick int64, units []*unitState, property string) {
-	en := p.entry(tick)
-	if en.dirty == nil {
-		en.dirty = make(map[*unitState]map[string]bool)
-	}
+// mark flags property for evaluation in units at tick.
+func (p *processor) mark(tick int64, units []*unitState, property int) {
+	var en *tickEntry
 	for _, u := range units {
-		props := en.dirty[u]
-		if props == nil {
-			props = make(map[string]bool, 1)
-			en.dirty[u] = props
+		set := u.marked(tick)
+		if set == nil {
+			if en == nil {
+				en = p.entry(tick)
+				if en.dirty == nil {
+					en.dirty = make(map[*unitState]*bitset)
+				}
+			}
+			if set = en.dirty[u]; set == nil {
+				set = &bitset{}
+				en.dirty[u] = set
+			}
+			u.remember(tick, set)
 		}
-		props[property] = true
+		set.set(property)
 	}
 }
 

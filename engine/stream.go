@@ -144,3 +144,17 @@ func (h *tickHeap) pop() int64 {
 	}
 	return top
 }
+
+// bitset is a small set of non-negative integers.
+type bitset []uint64
+
+func (b *bitset) set(i int) {
+	for len(*b) <= i/64 {
+		*b = append(*b, 0)
+	}
+	(*b)[i/64] |= 1 << (i % 64)
+}
+
+func (b bitset) has(i int) bool {
+	return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0
+}

@@ -25,6 +25,31 @@ type unitState struct {
 	selections map[selectionKey]*selection
 	signs      map[string]*signState // by indicator id
 	removed    bool                  // dropped by a topology change
+	// recent caches the last few (tick, dirty set) pairs marked, sparing
+	// a map look-up per observation: a stream marks its data tick and one
+	// expiry tick per window, over and over.
+	recent     [4]recentMark
+	recentNext int
+}
+
+type recentMark struct {
+	tick int64
+	set  *bitset
+}
+
+// marked returns the dirty set of u at tick if it is cached.
+func (u *unitState) marked(tick int64) *bitset {
+	for _, m := range u.recent {
+		if m.set != nil && m.tick == tick {
+			return m.set
+		}
+	}
+	return nil
+}
+
+func (u *unitState) remember(tick int64, set *bitset) {
+	u.recent[u.recentNext] = recentMark{tick: tick, set: set}
+	u.recentNext = (u.recentNext + 1) % len(u.recent)
 }
 
 // unitTree is the unit tree as the engine indexes it.

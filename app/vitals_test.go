@@ -1,0 +1,111 @@
+package app_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"cityvitals/model"
+)
+
+// TestVitalSignsThroughTheAPI drives one gas detector through the levels
+// of the default catalog's gas-leak indicator and checks what the
+// dashboard sees: the live SSE feed, the unit's vital signs, and the
+// stored level changes.
+func TestVitalSignsThroughTheAPI(t *testing.T) {
+	h := startApp(t)
+	admin, viewer := h.tokens[model.RoleAdmin], h.tokens[model.RoleViewer]
+	var ds struct{ ID int64 }
+	h.do(admin, "POST", "/api/v1/datastreams", `{"key":"mh-1/lel","property":"gas_lel","interval":"1m"}`, 201, &ds)
+
+	events := make(chan map[string]any, 100)
+	req, _ := http.NewRequest("GET", h.base+"/api/v1/vitals/changes/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+viewer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("SSE: %d %s", resp.StatusCode, body)
+	}
+	defer resp.Body.Close()
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var ev map[string]any
+				if json.Unmarshal([]byte(data), &ev) == nil {
+					events <- ev
+				}
+			}
+		}
+	}()
+
+	start := time.Now().Add(-30 * time.Minute).Truncate(time.Minute)
+	var lines []string
+	for i, v := range []float64{3, 4, 12, 22, 30, 55} {
+		lines = append(lines, fmt.Sprintf(`{"datastream":%d,"time":%d,"value":%g}`, ds.ID, start.Add(time.Duration(i)*time.Minute).UnixMilli(), v))
+	}
+	h.do(h.device, "POST", "/api/v1/observations", strings.Join(lines, "\n"), 200, nil)
+	h.app.Engine.Flush()
+
+	deadline := time.After(10 * time.Second)
+	for red := false; !red; {
+		select {
+		case ev := <-events:
+			red = ev["indicator"] == "gas.leak" && ev["to"] == "red" && ev["unit"] == "city"
+		case <-deadline:
+			t.Fatal("no level change to red for gas.leak arrived on the SSE stream")
+		}
+	}
+
+	var vit struct {
+		Worst   string
+		Domains []struct {
+			Domain     string
+			Indicators []struct {
+				ID    string
+				Level string
+				Value *float64
+				Trend []float64
+			}
+		}
+	}
+	h.do(viewer, "GET", "/api/v1/vitals/units/city", "", 200, &vit)
+	found := false
+	for _, d := range vit.Domains {
+		for _, ind := range d.Indicators {
+			if ind.ID == "gas.leak" {
+				found = true
+				if ind.Level != "red" || ind.Value == nil || *ind.Value != 55 {
+					t.Fatalf("gas.leak in the city = %+v, want red at 55", ind)
+				}
+			}
+		}
+	}
+	if !found || vit.Worst != "red" {
+		t.Fatalf("city vitals: gas.leak found %v, worst %q; want found and red", found, vit.Worst)
+	}
+	var changes struct {
+		Items []struct{ From, To, Indicator string }
+	}
+	h.do(viewer, "GET", "/api/v1/vitals/changes?indicator=gas.leak&unit=city", "", 200, &changes)
+	var path []string
+	for _, c := range changes.Items {
+		path = append(path, c.To)
+	}
+	if got := strings.Join(path, ","); !strings.HasSuffix(got, "blue,yellow,orange,red") {
+		t.Fatalf("stored gas.leak changes go %s, want …blue,yellow,orange,red", got)
+	}
+	var cat struct{ Items []struct{ Domain string } }
+	h.do(viewer, "GET", "/api/v1/indicators", "", 200, &cat)
+	if len(cat.Items) < 10 {
+		t.Fatalf("catalog has %d domains, want ≥ 10", len(cat.Items))
+	}
+}
