@@ -93,8 +93,9 @@
 //
 // SetCatalog and SetTopology take effect at the next processing step.
 // Within a catalog, each tick uses the versions in force at its time
-// (Catalog.ProgramsAt), so a new version takes effect at its stated
-// event time.
+// (Catalog.ProgramsAt), so a new version is used by every evaluation at
+// or after its stated event time (a unit with no new data keeps its
+// signs until its next evaluation).
 //
 // # Backpressure
 //

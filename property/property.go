@@ -22,13 +22,14 @@ const (
 	DomainElevator    Domain = "elevator"    // 电梯
 	DomainBridge      Domain = "bridge"      // 桥梁
 	DomainMunicipal   Domain = "municipal"   // 市政设施 (manhole covers, street furniture)
+	DomainHotline     Domain = "hotline"     // 12345 市民服务热线
 )
 
 // knownDomains lists every known domain; never modified.
 var knownDomains = []Domain{
 	DomainGas, DomainWater, DomainDrainage, DomainWeather, DomainEnvironment,
 	DomainTraffic, DomainCrowd, DomainPower, DomainFire, DomainElevator,
-	DomainBridge, DomainMunicipal,
+	DomainBridge, DomainMunicipal, DomainHotline,
 }
 
 // Known reports whether d is one of the domains declared above.
