@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ type harness struct {
 	base   string
 	tokens map[model.Role]string
 	device string // device token secret
+	stop   func() // stops the platform and closes it; safe twice
 }
 
 func startApp(t *testing.T) *harness { return startAppWith(t, nil) }
@@ -44,14 +46,18 @@ func startAppWith(t *testing.T, adjust func(*app.Config)) *harness {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- a.Run(runCtx) }()
-	t.Cleanup(func() {
-		stop()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-		a.Close()
-	})
+	var once sync.Once
 	h := &harness{t: t, app: a, base: "http://" + a.HTTPAddr(), tokens: map[model.Role]string{}}
+	h.stop = func() {
+		once.Do(func() {
+			stop()
+			if err := <-done; err != nil {
+				t.Errorf("run: %v", err)
+			}
+			a.Close()
+		})
+	}
+	t.Cleanup(h.stop)
 	for _, role := range model.Roles {
 		name := "user-" + string(role)
 		if _, err := a.Accounts.CreateUser(ctx, "test", account.NewUser{Name: name, Password: "correct horse battery", Role: role}); err != nil {

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"cityvitals/app"
 	"cityvitals/model"
 )
 
@@ -107,5 +109,39 @@ func TestVitalSignsThroughTheAPI(t *testing.T) {
 	h.do(viewer, "GET", "/api/v1/indicators", "", 200, &cat)
 	if len(cat.Items) < 10 {
 		t.Fatalf("catalog has %d domains, want ≥ 10", len(cat.Items))
+	}
+}
+
+// TestRestartRebuildsVitalSigns stops a platform that holds vital signs and
+// starts it again on the same data directory: before it serves, the engine
+// must have rebuilt the same signs from the stored history.
+func TestRestartRebuildsVitalSigns(t *testing.T) {
+	dir := t.TempDir()
+	h := startAppWith(t, func(c *app.Config) { c.DataDir = dir })
+	admin := h.tokens[model.RoleAdmin]
+	var ds struct{ ID int64 }
+	h.do(admin, "POST", "/api/v1/datastreams", `{"key":"mh-9/lel","property":"gas_lel","interval":"1m"}`, 201, &ds)
+	start := time.Now().Add(-20 * time.Minute).Truncate(time.Minute)
+	var lines []string
+	for i, v := range []float64{3, 8, 14, 26} {
+		lines = append(lines, fmt.Sprintf(`{"datastream":%d,"time":%d,"value":%g}`, ds.ID, start.Add(time.Duration(i)*time.Minute).UnixMilli(), v))
+	}
+	h.do(h.device, "POST", "/api/v1/observations", strings.Join(lines, "\n"), 200, nil)
+	h.app.Engine.Flush()
+	before, _ := h.app.Engine.Signs("")
+	if len(before.Signs) == 0 {
+		t.Fatalf("no signs before the restart: %+v", before)
+	}
+	h.stop()
+
+	again, err := app.Open(context.Background(), app.Config{DataDir: dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	again.Engine.Flush()
+	after, _ := again.Engine.Signs("")
+	if fmt.Sprint(after.Signs) != fmt.Sprint(before.Signs) || after.Worst != before.Worst {
+		t.Fatalf("signs after the restart differ:\nbefore %+v\nafter  %+v", before, after)
 	}
 }

@@ -99,7 +99,7 @@ type LevelChange struct {
 
 // Stats are the engine's counters since New.
 type Stats struct {
-	Watermark    int64 // newest observation time − allowed lateness, Unix ms
+	Watermark    int64 // newest observation time − allowed lateness, Unix ms; math.MinInt64 before any
 	Frontier     int64 // every observation at or before it has been applied
 	Applied      int64 // observations applied to the state
 	Late         int64 // arrived at or behind the frontier: not applied
