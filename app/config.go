@@ -24,6 +24,12 @@ type Config struct {
 	SessionTTL time.Duration
 	// ShutdownTimeout bounds the graceful drain on SIGTERM.
 	ShutdownTimeout time.Duration
+	// IndicatorFiles are a city's own catalog files, added to (or
+	// replacing indicators of) the default catalog.
+	IndicatorFiles []string
+	// NoEngine leaves the vital-signs engine unfed: only for benchmarks
+	// that measure what the engine costs ingest.
+	NoEngine bool
 }
 
 func (c Config) historyPath() string { return filepath.Join(c.DataDir, "history") }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"cityvitals/engine"
@@ -17,7 +18,7 @@ import (
 // the ingest stream: every committed batch is observed, every level change
 // is stored and fanned out by the feed.
 func (a *App) buildVitals() error {
-	cat, err := a.DefaultCatalog()
+	cat, err := a.Catalog(a.cfg.IndicatorFiles...)
 	if err != nil {
 		return err
 	}
@@ -26,7 +27,9 @@ func (a *App) buildVitals() error {
 	}
 	a.Catalogs = vitals.NewCatalogs(cat, a.Properties, a.AssetTypes, a.Engine.SetCatalog, a.Audit)
 	a.Feed = vitals.NewFeed(a.History, 4096, a.log)
-	a.Ingest.Subscribe(a.Engine.Observe)
+	if !a.cfg.NoEngine {
+		a.Ingest.Subscribe(a.Engine.Observe)
+	}
 	a.Inventory.OnChange(func() { a.Engine.SetTopology(a.Inventory) })
 	a.Engine.Subscribe(func(c engine.LevelChange) {
 		a.Feed.Publish(context.Background(), levelChangeModel(c))
@@ -41,6 +44,28 @@ func (c *Core) DefaultCatalog() (*indicator.Catalog, error) {
 		return nil, fmt.Errorf("load the indicator catalog: %w", err)
 	}
 	return cat, nil
+}
+
+// Catalog is the default catalog with the indicators of the given files
+// (a city's own) added or replacing the defaults with the same id.
+func (c *Core) Catalog(files ...string) (*indicator.Catalog, error) {
+	cat, err := c.DefaultCatalog()
+	if err != nil || len(files) == 0 {
+		return cat, err
+	}
+	var extra []indicator.Indicator
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read indicator file: %w", err)
+		}
+		inds, err := indicator.Parse(f, data, c.Properties, c.AssetTypes)
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, inds...)
+	}
+	return cat.With(extra...)
 }
 
 // NewEngine builds a vital-signs engine over the core's unit tree and

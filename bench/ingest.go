@@ -34,6 +34,15 @@ type IngestOptions struct {
 	Duration    time.Duration // length of each measured phase
 	DataDir     string        // "" = a fresh temporary directory
 	Logger      *slog.Logger
+	// Units, when > 0, covers the streams' area with about this many grid
+	// cells, so the engine evaluates per unit at realistic scale.
+	Units int
+	// ExtraIndicators adds this many generated grid-level indicators to
+	// the default catalog.
+	ExtraIndicators int
+	// CompareEngine runs the platform phase twice, without and with the
+	// vital-signs engine fed, and reports what the engine costs.
+	CompareEngine bool
 }
 
 // IngestReport is what `cityvitals bench ingest --json` prints.
@@ -53,6 +62,13 @@ type IngestReport struct {
 	MQTTClients  int     `json:"mqtt_clients"`
 	PhaseSeconds float64 `json:"phase_seconds"`
 	GOMAXPROCS   int     `json:"gomaxprocs"`
+	// With CompareEngine: the same load without the engine, and the share
+	// of throughput the engine costs (1 − with/without).
+	ObsPerSNoEngine    float64 `json:"obs_per_s_engine_off,omitempty"`
+	EngineCost         float64 `json:"engine_cost_share,omitempty"`
+	Units              int     `json:"units,omitempty"`
+	Indicators         int     `json:"indicators,omitempty"`
+	EngineLevelChanges int64   `json:"engine_level_changes,omitempty"`
 }
 
 func (o *IngestOptions) defaults() {
@@ -93,8 +109,18 @@ func RunIngest(ctx context.Context, opts IngestOptions) (IngestReport, error) {
 	}
 	rep := IngestReport{Streams: opts.Streams, Batch: opts.Batch, HTTPWorkers: opts.HTTPWorkers,
 		MQTTClients: opts.MQTTClients, PhaseSeconds: opts.Duration.Seconds()}
-	if err := runPlatformPhase(ctx, dir, opts, &rep); err != nil {
+	if opts.CompareEngine {
+		var off IngestReport
+		if err := runPlatformPhase(ctx, dir+"/engine-off", opts, true, &off); err != nil {
+			return rep, err
+		}
+		rep.ObsPerSNoEngine = off.ObsPerS
+	}
+	if err := runPlatformPhase(ctx, dir+"/engine-on", opts, false, &rep); err != nil {
 		return rep, err
+	}
+	if rep.ObsPerSNoEngine > 0 {
+		rep.EngineCost = 1 - rep.ObsPerS/rep.ObsPerSNoEngine
 	}
 	raw, err := runRawPhase(ctx, dir, opts)
 	if err != nil {
@@ -107,18 +133,31 @@ func RunIngest(ctx context.Context, opts IngestOptions) (IngestReport, error) {
 	return rep, nil
 }
 
-func runPlatformPhase(ctx context.Context, dir string, opts IngestOptions, rep *IngestReport) error {
-	cfg := app.Config{DataDir: dir + "/platform", HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0"}
+func runPlatformPhase(ctx context.Context, dir string, opts IngestOptions, noEngine bool, rep *IngestReport) error {
+	cfg := app.Config{DataDir: dir, HTTPAddr: "127.0.0.1:0", MQTTAddr: "127.0.0.1:0", NoEngine: noEngine}
+	if opts.ExtraIndicators > 0 {
+		file, err := writeExtraIndicators(dir, opts.ExtraIndicators)
+		if err != nil {
+			return err
+		}
+		cfg.IndicatorFiles = []string{file}
+	}
 	a, err := app.Open(ctx, cfg, opts.Logger)
 	if err != nil {
 		return err
 	}
+	rep.Indicators = len(a.Catalogs.Current().Programs())
 	defer a.Close()
 	runCtx, stop := context.WithCancel(context.Background())
 	runDone := make(chan error, 1)
 	go func() { runDone <- a.Run(runCtx) }()
 	defer func() { stop(); <-runDone }()
 
+	if opts.Units > 0 {
+		if rep.Units, err = coverWithGrid(ctx, a, opts.Units); err != nil {
+			return err
+		}
+	}
 	ids, err := registerStreams(ctx, a, opts.Streams)
 	if err != nil {
 		return err
@@ -158,6 +197,10 @@ func runPlatformPhase(ctx context.Context, dir string, opts IngestOptions, rep *
 	rep.ObsPerS = rep.HTTPObsPerS + rep.MQTTObsPerS
 	rep.P50AckMs, rep.P99AckMs = load.percentiles()
 	rep.Rejected, rep.Overloaded = load.rejected.Load(), load.overloaded.Load()
+	if !noEngine {
+		a.Engine.Flush()
+		rep.EngineLevelChanges = a.Engine.Stats().LevelChanges
+	}
 	return nil
 }
 
@@ -166,7 +209,9 @@ func registerStreams(ctx context.Context, a *app.App, n int) ([]int64, error) {
 	for start := 0; start < n; start += 10_000 {
 		var ds []model.Datastream
 		for i := start; i < min(n, start+10_000); i++ {
-			ds = append(ds, model.Datastream{Key: "bench/" + strconv.Itoa(i), Property: "pm25", Interval: time.Minute})
+			lon, lat := benchPlace(i)
+			ds = append(ds, model.Datastream{Key: "bench/" + strconv.Itoa(i), Property: "pm25", Interval: time.Minute,
+				Lon: lon, Lat: lat, HasPoint: true})
 		}
 		created, err := a.Inventory.CreateDatastreams(ctx, "bench", ds)
 		if err != nil {

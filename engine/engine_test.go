@@ -36,7 +36,9 @@ func TestLevelChangesWithHysteresis(t *testing.T) {
 
 	for i, s := range steps {
 		t.Run(s.name, func(t *testing.T) {
-			var got indicator.Level = indicator.LevelNoData
+			// Quiet moves (no data ↔ normal) are not level changes, so
+			// before any change the level reads as normal.
+			var got indicator.Level = indicator.LevelNone
 			for _, c := range rec.of("g1", "gas.leak") {
 				if c.Time <= minute(i) {
 					got = c.To
@@ -48,10 +50,10 @@ func TestLevelChangesWithHysteresis(t *testing.T) {
 		})
 	}
 	changes := rec.of("g1", "gas.leak")
-	if len(changes) != 8 {
-		t.Fatalf("got %d level changes, want 8: %+v", len(changes), changes)
+	if len(changes) != 7 {
+		t.Fatalf("got %d level changes, want 7: %+v", len(changes), changes)
 	}
-	toRed, redToOrange := changes[4], changes[5]
+	toRed, redToOrange := changes[3], changes[4]
 	if toRed.Threshold != 50 || toRed.From != indicator.LevelOrange || toRed.Value != 55 {
 		t.Errorf("rise to red: %+v, want threshold 50 from orange at 55", toRed)
 	}
@@ -121,24 +123,24 @@ func TestLatenessAndDuplicates(t *testing.T) {
 		{
 			name:           "sorted",
 			batches:        [][]model.Observation{sorted},
-			wantLeakLevels: []indicator.Level{indicator.LevelNone, indicator.LevelOrange, indicator.LevelNone},
+			wantLeakLevels: []indicator.Level{indicator.LevelOrange, indicator.LevelNone},
 		},
 		{
 			name:           "out of order within lateness",
 			batches:        [][]model.Observation{{sorted[3], sorted[1]}, {sorted[4], sorted[0], sorted[2]}},
-			wantLeakLevels: []indicator.Level{indicator.LevelNone, indicator.LevelOrange, indicator.LevelNone},
+			wantLeakLevels: []indicator.Level{indicator.LevelOrange, indicator.LevelNone},
 		},
 		{
 			name:           "buffered duplicate: last received wins",
 			batches:        [][]model.Observation{{obs(1, minute(1), 99)}, sorted},
-			wantLeakLevels: []indicator.Level{indicator.LevelNone, indicator.LevelOrange, indicator.LevelNone},
+			wantLeakLevels: []indicator.Level{indicator.LevelOrange, indicator.LevelNone},
 		},
 		{
 			name: "late and applied duplicate",
 			batches: [][]model.Observation{sorted, {obs(2, minute(10), 1)},
 				{obs(1, minute(2), 60), obs(1, minute(7)+1, 60)}},
 			late: 1, dup: 1,
-			wantLeakLevels: []indicator.Level{indicator.LevelNone, indicator.LevelOrange, indicator.LevelNone},
+			wantLeakLevels: []indicator.Level{indicator.LevelOrange, indicator.LevelNone},
 		},
 	}
 	for _, tt := range tests {

@@ -176,7 +176,7 @@ func (p *processor) update(u *unitState, pp *programPlan, sg *signState, tick in
 	if ok {
 		sg.pushTrend(value)
 	}
-	if level == from {
+	if !isWarningChange(from, level) {
 		return changes
 	}
 	return append(changes, LevelChange{
@@ -189,6 +189,15 @@ func (p *processor) update(u *unitState, pp *programPlan, sg *signState, tick in
 		Threshold: crossedThreshold(pp.ind, share, max(from, level), value),
 		Window:    time.Duration(pp.window) * time.Millisecond,
 	})
+}
+
+// isWarningChange says whether a move between levels is news: a warning
+// level begins, ends or changes. Coming and going between "no data" and
+// "normal" is not — a device reporting less often than a window is long
+// would otherwise fill the feed with it.
+func isWarningChange(from, to indicator.Level) bool {
+	quiet := func(l indicator.Level) bool { return l == indicator.LevelNoData || l == indicator.LevelNone }
+	return from != to && !(quiet(from) && quiet(to))
 }
 
 // crossedThreshold returns the bound of level — the higher of the two

@@ -25,6 +25,9 @@ type BenchIngestCmd struct {
 	HTTPWorkers int           `name:"http-workers" default:"8" help:"Concurrent HTTP clients."`
 	MQTTClients int           `name:"mqtt-clients" default:"4" help:"Concurrent MQTT clients (QoS 1)."`
 	Duration    time.Duration `default:"10s" help:"Length of each measured phase."`
+	Units       int           `help:"Cover the streams' area with about this many grid cells."`
+	Indicators  int           `help:"Add this many generated grid-level indicators to the default catalog."`
+	Engine      bool          `help:"Also run the load without the vital-signs engine and report what the engine costs."`
 	JSON        bool          `help:"Print one JSON object."`
 }
 
@@ -33,6 +36,7 @@ func (c *BenchIngestCmd) Run(ctx context.Context, g *Globals) error {
 	rep, err := bench.RunIngest(ctx, bench.IngestOptions{
 		Streams: c.Streams, Batch: c.Batch, HTTPWorkers: c.HTTPWorkers,
 		MQTTClients: c.MQTTClients, Duration: c.Duration, Logger: g.Log,
+		Units: c.Units, ExtraIndicators: c.Indicators, CompareEngine: c.Engine,
 	})
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ type ServeCmd struct {
 	MQTTAddr        string        `name:"mqtt-addr" help:"Embedded MQTT broker address; empty disables it." default:"127.0.0.1:1884"`
 	SessionTTL      time.Duration `help:"Login session lifetime." default:"12h"`
 	ShutdownTimeout time.Duration `help:"Graceful shutdown bound." default:"15s"`
+	Indicators      []string      `help:"Extra indicator catalog files (YAML, see docs/indicators.md), added to the default catalog." type:"existingfile"`
 
 	IngestFlags `embed:"" prefix:"ingest-"`
 	BridgeFlags `embed:"" prefix:"bridge-"`
@@ -92,6 +93,7 @@ func (c *ServeCmd) config() (app.Config, error) {
 		DataDir: c.DataDir, HTTPAddr: c.HTTPAddr, MQTTAddr: c.MQTTAddr,
 		Bridge: bridge, Ingest: c.IngestFlags.config(),
 		SessionTTL: c.SessionTTL, ShutdownTimeout: c.ShutdownTimeout,
+		IndicatorFiles: c.Indicators,
 	}, err
 }
 
