@@ -27,6 +27,12 @@ type Config struct {
 	// IndicatorFiles are a city's own catalog files, added to (or
 	// replacing indicators of) the default catalog.
 	IndicatorFiles []string
+	// EngineStep and EngineLateness tune the vital-signs engine's event
+	// time (0: the engine's defaults, 1 minute and 2 minutes). A level
+	// change becomes visible at most about step + lateness after the
+	// observation that caused it.
+	EngineStep     time.Duration
+	EngineLateness time.Duration
 	// NoEngine leaves the vital-signs engine unfed: only for benchmarks
 	// that measure what the engine costs ingest.
 	NoEngine bool

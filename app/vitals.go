@@ -22,7 +22,7 @@ func (a *App) buildVitals() error {
 	if err != nil {
 		return err
 	}
-	if a.Engine, err = a.NewEngine(engine.Config{Registerer: a.Metrics}, cat); err != nil {
+	if a.Engine, err = a.NewEngine(engine.Config{Registerer: a.Metrics, Step: a.cfg.EngineStep, AllowedLateness: a.cfg.EngineLateness}, cat); err != nil {
 		return err
 	}
 	a.Catalogs = vitals.NewCatalogs(cat, a.Properties, a.AssetTypes, a.Engine.SetCatalog, a.Audit)

@@ -145,3 +145,48 @@ func TestRestartRebuildsVitalSigns(t *testing.T) {
 		t.Fatalf("signs after the restart differ:\nbefore %+v\nafter  %+v", before, after)
 	}
 }
+
+// TestIndicatorCatalogChangesThroughTheAPI refuses a broken change with
+// the line and field at fault, keeping the catalog in force, and applies
+// a good one.
+func TestIndicatorCatalogChangesThroughTheAPI(t *testing.T) {
+	h := startApp(t)
+	operator, viewer := h.tokens[model.RoleOperator], h.tokens[model.RoleViewer]
+	good := `domain: gas
+indicators:
+  - id: gas.leak.wells
+    parent: gas.leak
+    name_zh: 阀门井可燃气体
+    name_en: Gas in valve wells
+    unit: "%LEL"
+    dept: 市燃气管理处
+    level: grid
+    window: 10m
+    expr: max(gas_lel.on("gas_valve"))
+    direction: high
+    thresholds: {yellow: 20, orange: 25, red: 50}
+    rollup: worst
+    why_zh: 阀门井是燃气积聚的高风险空间。
+    why_en: Valve wells are where leaking gas collects.
+    sources: {thresholds: "GB/T 50493-2019 §5.5"}
+`
+	broken := strings.Replace(good, "max(gas_lel.on(\"gas_valve\"))", "max(no_such_property)", 1)
+	body := h.do(operator, "PUT", "/api/v1/indicators", broken, 400, nil)
+	if !strings.Contains(string(body), "request body:11") || !strings.Contains(string(body), "no_such_property") {
+		t.Fatalf("refusal %s does not name line 11 and the unknown property", body)
+	}
+	h.do(viewer, "GET", "/api/v1/indicators/gas.leak.wells", "", 404, nil)
+	h.do(viewer, "PUT", "/api/v1/indicators", good, 403, nil)
+	h.do(operator, "PUT", "/api/v1/indicators", good, 200, nil)
+	var ind struct{ Parent, Expr string }
+	h.do(viewer, "GET", "/api/v1/indicators/gas.leak.wells", "", 200, &ind)
+	if ind.Parent != "gas.leak" || !strings.Contains(ind.Expr, "gas_valve") {
+		t.Fatalf("stored indicator %+v", ind)
+	}
+	var audit struct{ Items []struct{ Action, Actor string } }
+	h.do(h.tokens[model.RoleAdmin], "GET", "/api/v1/audit?limit=1000", "", 200, &audit)
+	last := audit.Items[len(audit.Items)-1]
+	if last.Action != "indicator.put" || last.Actor != "user-operator" {
+		t.Fatalf("last audit record %+v, want indicator.put by user-operator", last)
+	}
+}

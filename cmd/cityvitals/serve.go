@@ -23,6 +23,8 @@ type ServeCmd struct {
 	MQTTAddr        string        `name:"mqtt-addr" help:"Embedded MQTT broker address; empty disables it." default:"127.0.0.1:1884"`
 	SessionTTL      time.Duration `help:"Login session lifetime." default:"12h"`
 	ShutdownTimeout time.Duration `help:"Graceful shutdown bound." default:"15s"`
+	EngineStep      time.Duration `help:"Vital-signs evaluation tick (event time)." default:"1m"`
+	EngineLateness  time.Duration `help:"How long the engine waits for late observations (event time) before evaluating a tick." default:"2m"`
 	Indicators      []string      `help:"Extra indicator catalog files (YAML, see docs/indicators.md), added to the default catalog." type:"existingfile"`
 
 	IngestFlags `embed:"" prefix:"ingest-"`
@@ -93,7 +95,7 @@ func (c *ServeCmd) config() (app.Config, error) {
 		DataDir: c.DataDir, HTTPAddr: c.HTTPAddr, MQTTAddr: c.MQTTAddr,
 		Bridge: bridge, Ingest: c.IngestFlags.config(),
 		SessionTTL: c.SessionTTL, ShutdownTimeout: c.ShutdownTimeout,
-		IndicatorFiles: c.Indicators,
+		IndicatorFiles: c.Indicators, EngineStep: c.EngineStep, EngineLateness: c.EngineLateness,
 	}, err
 }
 
