@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"cityvitals/bench"
@@ -29,11 +30,23 @@ type BenchIngestCmd struct {
 	Units       int           `help:"Cover the streams' area with about this many grid cells."`
 	Indicators  int           `help:"Add this many generated grid-level indicators to the default catalog."`
 	Engine      bool          `help:"Also run the load without the vital-signs engine and report what the engine costs."`
+	CPUProfile  string        `name:"cpuprofile" help:"Write a CPU profile of the whole run to this file."`
 	JSON        bool          `help:"Print one JSON object."`
 }
 
 // Run runs the benchmark and prints the figures.
 func (c *BenchIngestCmd) Run(ctx context.Context, g *Globals) error {
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	rep, err := bench.RunIngest(ctx, bench.IngestOptions{
 		Streams: c.Streams, Batch: c.Batch, HTTPWorkers: c.HTTPWorkers,
 		MQTTClients: c.MQTTClients, Duration: c.Duration, Logger: g.Log,
