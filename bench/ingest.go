@@ -215,12 +215,17 @@ func runPlatformPhase(ctx context.Context, dir string, opts IngestOptions, noEng
 }
 
 func registerStreams(ctx context.Context, a *app.App, n int) ([]int64, error) {
+	return registerStreamsOf(ctx, a, n, "pm25")
+}
+
+// registerStreamsOf registers n streams of a property on the lattice.
+func registerStreamsOf(ctx context.Context, a *app.App, n int, property string) ([]int64, error) {
 	ids := make([]int64, 0, n)
 	for start := 0; start < n; start += 10_000 {
 		var ds []model.Datastream
 		for i := start; i < min(n, start+10_000); i++ {
 			lon, lat := benchPlace(i)
-			ds = append(ds, model.Datastream{Key: "bench/" + strconv.Itoa(i), Property: "pm25", Interval: time.Minute,
+			ds = append(ds, model.Datastream{Key: "bench/" + strconv.Itoa(i), Property: property, Interval: time.Minute,
 				Lon: lon, Lat: lat, HasPoint: true})
 		}
 		created, err := a.Inventory.CreateDatastreams(ctx, "bench", ds)

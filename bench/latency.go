@@ -29,6 +29,7 @@ type LatencyOptions struct {
 	Probes   int           // level changes to time
 	Step     time.Duration // engine evaluation tick
 	Lateness time.Duration // engine allowed lateness
+	Units    int           // grid cells over the streams' area
 	Logger   *slog.Logger
 }
 
@@ -42,6 +43,8 @@ type LatencyReport struct {
 	StepMs       int64   `json:"step_ms"`
 	LatenessMs   int64   `json:"lateness_ms"`
 	LevelChanges int64   `json:"level_changes"`
+	Units        int     `json:"units"`
+	Streams      int     `json:"streams"`
 }
 
 // RunLatency measures how long after an observation is acknowledged the
@@ -71,11 +74,19 @@ func RunLatency(ctx context.Context, opts LatencyOptions) (LatencyReport, error)
 	if err != nil {
 		return LatencyReport{}, err
 	}
-	load, err := registerStreams(ctx, a, opts.Streams)
+	if opts.Units > 0 {
+		if _, err := coverWithGrid(ctx, a, opts.Units); err != nil {
+			return LatencyReport{}, err
+		}
+	}
+	// The background: gas detectors across the grid reading a normal
+	// 1–3 %LEL; the probe: one more detector, in a cell of its own.
+	load, err := registerStreamsOf(ctx, a, opts.Streams, "gas_lel")
 	if err != nil {
 		return LatencyReport{}, err
 	}
-	probe, err := a.Inventory.CreateDatastreams(ctx, "bench", []model.Datastream{{Key: "bench/probe", Property: "gas_lel", Interval: time.Second}})
+	probe, err := a.Inventory.CreateDatastreams(ctx, "bench", []model.Datastream{{Key: "bench/probe", Property: "gas_lel",
+		Interval: time.Second, Lon: benchEast - 0.0001, Lat: benchNorth - 0.0001, HasPoint: true}})
 	if err != nil {
 		return LatencyReport{}, err
 	}
@@ -96,7 +107,7 @@ func RunLatency(ctx context.Context, opts LatencyOptions) (LatencyReport, error)
 	if err != nil {
 		return LatencyReport{}, err
 	}
-	rep := LatencyReport{Probes: len(lat), LoadObsPerS: float64(sent.Load()) / time.Since(began).Seconds(),
+	rep := LatencyReport{Probes: len(lat), Units: opts.Units, Streams: opts.Streams, LoadObsPerS: float64(sent.Load()) / time.Since(began).Seconds(),
 		StepMs: opts.Step.Milliseconds(), LatenessMs: opts.Lateness.Milliseconds(), LevelChanges: a.Engine.Stats().LevelChanges}
 	slices.Sort(lat)
 	at := func(q float64) float64 { return lat[int(q*float64(len(lat)-1))].Seconds() * 1000 }
@@ -196,7 +207,7 @@ func paceLoad(ctx context.Context, base, secret string, ids []int64, rate int, s
 		buf.Reset()
 		now := time.Now().UnixMilli()
 		for range perTick {
-			fmt.Fprintf(&buf, `{"datastream":%d,"time":%d,"value":%d}`+"\n", ids[next%len(ids)], now, 20+next%50)
+			fmt.Fprintf(&buf, `{"datastream":%d,"time":%d,"value":%d}`+"\n", ids[next%len(ids)], now, 1+next%3)
 			next++
 		}
 		if _, err := post(ctx, base, secret, buf.Bytes()); err == nil {

@@ -39,13 +39,34 @@ func (s *signState) trendValues() []float64 {
 	return out
 }
 
-func signOf(u *unitState, id string) *signState {
-	s := u.signs[id]
-	if s == nil {
-		s = &signState{level: indicator.LevelNoData}
-		u.signs[id] = s
+// signOf returns u's state of pp's indicator, creating it.
+func (p *processor) signOf(u *unitState, pp *programPlan) *signState {
+	if s := u.sign(pp.sign); s != nil {
+		return s
 	}
+	if pp.sign >= len(u.signs) {
+		u.signs = slices.Grow(u.signs, len(p.signIDs)-len(u.signs))[:max(pp.sign+1, len(p.signIDs))]
+	}
+	s := p.slab.alloc()
+	u.signs[pp.sign] = s
 	return s
+}
+
+// signSlab allocates sign states in blocks: there is one per unit and
+// indicator, millions in a large city, and as they hold no pointers a
+// block costs the garbage collector nothing to scan.
+type signSlab struct{ free []signState }
+
+const signSlabSize = 512
+
+func (s *signSlab) alloc() *signState {
+	if len(s.free) == 0 {
+		s.free = make([]signState, signSlabSize)
+	}
+	sg := &s.free[0]
+	s.free = s.free[1:]
+	sg.level = indicator.LevelNoData
+	return sg
 }
 
 // evaluate runs one tick: the dirty units' indicators that read a flagged
@@ -67,15 +88,17 @@ func (p *processor) evaluate(tick int64, dirty map[*unitState]*bitset) {
 	evaluated := make([]bool, len(order.programs))
 	for _, u := range units {
 		clear(evaluated)
+		rolled := false
 		for i, pp := range order.programs {
 			if pp.evalLevel != u.level || !p.needsEvaluation(pp, dirty[u], order, evaluated) {
 				continue
 			}
 			evaluated[i] = true
 			changes = p.evaluateAt(u, pp, tick, changes)
-			if pp.ind.Rollup != indicator.RollupNone {
-				markAncestors(rollups, u, i, len(order.programs))
-			}
+			rolled = rolled || pp.ind.Rollup != indicator.RollupNone
+		}
+		if rolled {
+			markAncestors(rollups, u, order, evaluated)
 		}
 	}
 	changes = p.rollUp(tick, order, rollups, changes)
@@ -101,14 +124,20 @@ func (p *processor) needsEvaluation(pp *programPlan, props *bitset, order *progr
 	return false
 }
 
-func markAncestors(rollups map[*unitState][]bool, u *unitState, program, programs int) {
+// markAncestors flags, in every ancestor of u, the programs evaluated in
+// u that roll up.
+func markAncestors(rollups map[*unitState][]bool, u *unitState, order *programOrder, evaluated []bool) {
 	for a := u.parent; a != nil; a = a.parent {
 		flags := rollups[a]
 		if flags == nil {
-			flags = make([]bool, programs)
+			flags = make([]bool, len(order.programs))
 			rollups[a] = flags
 		}
-		flags[program] = true
+		for i, done := range evaluated {
+			if done && order.programs[i].ind.Rollup != indicator.RollupNone {
+				flags[i] = true
+			}
+		}
 	}
 }
 
@@ -142,8 +171,8 @@ func (p *processor) replanStreams() {
 	for _, u := range p.tree.units {
 		u.selections = nil
 	}
-	for _, id := range p.sortedStreamIDs() {
-		p.place(p.known[id])
+	for _, st := range p.known.sorted() {
+		p.place(st)
 	}
 }
 
@@ -156,7 +185,7 @@ func (p *processor) evaluateAt(u *unitState, pp *programPlan, tick int64, change
 		ok = false
 	}
 	ok = ok && !math.IsNaN(value) && !math.IsInf(value, 0)
-	sg := signOf(u, pp.ind.ID)
+	sg := p.signOf(u, pp)
 	level := indicator.LevelNoData
 	if ok {
 		level = pp.prog.Grade(value, sg.level)

@@ -13,6 +13,7 @@ type programPlan struct {
 	ind       *indicator.Indicator
 	evalLevel string // the level it is computed at in the current tree
 	evalRank  int
+	sign      int   // number of its indicator id in the signIndex
 	window    int64 // ms
 	props     []int // bits of the properties it reads
 }
@@ -32,6 +33,21 @@ type plan struct {
 	props      map[string]*propertyPlan
 	keys       map[selectionKey]bool
 	longestWin int64
+	signIDs    signIndex
+}
+
+// signIndex numbers indicator ids so that a unit's signs are a slice.
+// Numbers are never reused, so units keep their signs across catalog
+// changes.
+type signIndex map[string]int
+
+func (x signIndex) of(id string) int {
+	i, ok := x[id]
+	if !ok {
+		i = len(x)
+		x[id] = i
+	}
+	return i
 }
 
 // programOrder is the programs in force at a tick, in catalog order
@@ -41,11 +57,12 @@ type programOrder struct {
 	index    map[string]int
 }
 
-func newPlan(programs []*indicator.Program, tree *unitTree) *plan {
+func newPlan(programs []*indicator.Program, tree *unitTree, signIDs signIndex) *plan {
 	pl := &plan{
-		byProg: make(map[*indicator.Program]*programPlan),
-		props:  make(map[string]*propertyPlan),
-		keys:   make(map[selectionKey]bool),
+		byProg:  make(map[*indicator.Program]*programPlan),
+		props:   make(map[string]*propertyPlan),
+		keys:    make(map[selectionKey]bool),
+		signIDs: signIDs,
 	}
 	for _, p := range programs {
 		pl.add(p, tree)
@@ -59,7 +76,7 @@ func (pl *plan) add(p *indicator.Program, tree *unitTree) bool {
 		return false
 	}
 	ind := p.Indicator()
-	pp := &programPlan{prog: p, ind: ind, window: ind.Window.Milliseconds()}
+	pp := &programPlan{prog: p, ind: ind, sign: pl.signIDs.of(ind.ID), window: ind.Window.Milliseconds()}
 	pp.evalLevel = tree.evalLevel(ind.Level)
 	pp.evalRank = levelRank(pp.evalLevel)
 	pl.byProg[p] = pp

@@ -23,7 +23,7 @@ type processor struct {
 	order    *programOrder // programs of the last evaluated tick
 	gen      int           // bumped when tree or plan change: stream targets are stale
 
-	known    map[int64]*streamState
+	known    streamTable
 	seen     bool
 	maxSeen  int64
 	frontier int64 // every observation at or before it has been applied
@@ -33,6 +33,9 @@ type processor struct {
 
 	silent bool // warming: level changes are not emitted
 	scope  scope
+
+	signIDs signIndex
+	slab    signSlab
 }
 
 // tickEntry is the work known for one tick: observations in
@@ -52,13 +55,13 @@ func newProcessor(e *Engine, cat *indicator.Catalog, topo Topology, streams Stre
 		lateness: e.cfg.AllowedLateness.Milliseconds(),
 		streams:  streams,
 		cat:      cat,
-		known:    make(map[int64]*streamState),
 		frontier: math.MinInt64,
 		agenda:   make(map[int64]*tickEntry),
+		signIDs:  make(signIndex),
 	}
 	p.scope.p = p
 	p.tree = buildTree(topo, nil)
-	p.plan = newPlan(allVersions(cat), p.tree)
+	p.plan = newPlan(allVersions(cat), p.tree, p.signIDs)
 	return p
 }
 
@@ -84,7 +87,7 @@ func (p *processor) accept(batch []model.Observation) {
 	c := &p.e.counters
 	for _, o := range batch {
 		if o.Time <= p.frontier {
-			if st := p.known[o.Stream]; st != nil && st.hasPointAt(o.Time) {
+			if st := p.known.get(o.Stream); st != nil && st.hasPointAt(o.Time) {
 				c.duplicates.Add(1)
 				p.e.metrics.duplicates.Inc()
 			} else {
@@ -236,8 +239,9 @@ func (p *processor) apply(o model.Observation) {
 // mark flags property for evaluation in units at tick.
 func (p *processor) mark(tick int64, units []*unitState, property int) {
 	var en *tickEntry
+	slot := tick / p.step
 	for _, u := range units {
-		set := u.marked(tick)
+		set := u.marked(tick, slot)
 		if set == nil {
 			if en == nil {
 				en = p.entry(tick)
@@ -249,7 +253,7 @@ func (p *processor) mark(tick int64, units []*unitState, property int) {
 				set = &bitset{}
 				en.dirty[u] = set
 			}
-			u.remember(tick, set)
+			u.remember(tick, slot, set)
 		}
 		set.set(property)
 	}
@@ -274,7 +278,7 @@ func (p *processor) targets(st *streamState, prop *propertyPlan) []*unitState {
 // stream returns the state of stream id, registering it on first sight;
 // nil if Streams does not know it.
 func (p *processor) stream(id int64) *streamState {
-	if st, ok := p.known[id]; ok {
+	if st := p.known.get(id); st != nil {
 		return st
 	}
 	meta, ok := p.streams.Stream(id)
@@ -282,7 +286,7 @@ func (p *processor) stream(id int64) *streamState {
 		return nil
 	}
 	st := &streamState{id: id, meta: meta, gen: -1}
-	p.known[id] = st
+	p.known.put(st)
 	p.place(st)
 	return st
 }
@@ -325,8 +329,7 @@ func addToSelections(st *streamState, key selectionKey) {
 // Program declared in Needs is indexed on first use.
 func (p *processor) selection(u *unitState, key selectionKey) []*streamState {
 	if p.plan.addKey(key) {
-		for _, id := range p.sortedStreamIDs() {
-			st := p.known[id]
+		for _, st := range p.known.sorted() {
 			if st.meta.Property == key.property && (key.assetType == "" || key.assetType == st.meta.AssetType) {
 				addToSelections(st, key)
 			}
@@ -337,15 +340,6 @@ func (p *processor) selection(u *unitState, key selectionKey) []*streamState {
 		return nil
 	}
 	return sel.streamsByID()
-}
-
-func (p *processor) sortedStreamIDs() []int64 {
-	ids := make([]int64, 0, len(p.known))
-	for id := range p.known {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 // applyPending installs a topology or catalog set since the last step.
@@ -363,15 +357,14 @@ func (p *processor) applyPending() {
 		p.cat = cat
 		p.order = nil
 	}
-	p.plan = newPlan(allVersions(p.cat), p.tree)
+	p.plan = newPlan(allVersions(p.cat), p.tree, p.signIDs)
 	p.gen++
 	for _, u := range p.tree.units {
 		u.selections = nil
 	}
-	for _, id := range p.sortedStreamIDs() {
-		st := p.known[id]
+	for _, st := range p.known.sorted() {
 		if topo != nil {
-			if meta, ok := p.streams.Stream(id); ok {
+			if meta, ok := p.streams.Stream(st.id); ok {
 				st.meta = meta
 			}
 		}

@@ -26,96 +26,92 @@ func (p *processor) rollUp(tick int64, order *programOrder, rollups map[*unitSta
 	return changes
 }
 
-// childSign is a child's state of one indicator.
-type childSign struct {
-	value  float64
-	level  indicator.Level
-	weight int
+// childAggregate reduces a parent's children's signs of one indicator in
+// one pass, in child order, without keeping them: graded are children
+// with a level, withValue those with a value.
+type childAggregate struct {
+	rule          indicator.RollupRule
+	rollupLevel   indicator.Level
+	weight        int // streams behind every child with a sign
+	graded, above int // above: graded at or above rollupLevel
+	worst         *signState
+	withValue     int
+	combined      float64 // max, min or sum of the values so far
+	sum, weights  float64 // weighted average terms
+}
+
+func (a *childAggregate) add(s *signState) {
+	a.weight += s.weight
+	if s.level != indicator.LevelNoData {
+		a.graded++
+		if s.level >= a.rollupLevel {
+			a.above++
+		}
+		if a.worst == nil || s.level > a.worst.level {
+			a.worst = s
+		}
+	}
+	if !s.hasValue {
+		return
+	}
+	a.withValue++
+	switch a.rule {
+	case indicator.RollupMax:
+		a.combined = a.first(s.value, max(a.combined, s.value))
+	case indicator.RollupMin:
+		a.combined = a.first(s.value, min(a.combined, s.value))
+	case indicator.RollupSum:
+		a.combined += s.value
+	case indicator.RollupAvg:
+		w := float64(max(1, s.weight)) // at least one each
+		a.sum += w * s.value
+		a.weights += w
+	}
+}
+
+// first returns v for the first child with a value, else next.
+func (a *childAggregate) first(v, next float64) float64 {
+	if a.withValue == 1 {
+		return v
+	}
+	return next
 }
 
 func (p *processor) rollUpAt(u *unitState, pp *programPlan, tick int64, changes []LevelChange) []LevelChange {
-	var graded, withValue []childSign
-	weight := 0
+	agg := childAggregate{rule: pp.ind.Rollup, rollupLevel: pp.ind.RollupLevel}
 	for _, c := range u.children {
-		s := c.signs[pp.ind.ID]
-		if s == nil {
-			continue
-		}
-		weight += s.weight
-		if s.level != indicator.LevelNoData {
-			graded = append(graded, childSign{value: s.value, level: s.level, weight: s.weight})
-		}
-		if s.hasValue {
-			withValue = append(withValue, childSign{value: s.value, level: s.level, weight: s.weight})
+		if s := c.sign(pp.sign); s != nil {
+			agg.add(s)
 		}
 	}
-	sg := signOf(u, pp.ind.ID)
-	value, level, ok := rollupOf(pp, graded, withValue, sg.level)
+	sg := p.signOf(u, pp)
+	value, level, ok := rollupOf(pp, &agg, sg.level)
 	share := pp.ind.Rollup == indicator.RollupShareAbove
-	return p.update(u, pp, sg, tick, value, ok, level, weight, share, changes)
+	return p.update(u, pp, sg, tick, value, ok, level, agg.weight, share, changes)
 }
 
-// rollupOf applies the indicator's rule to the children's signs: graded
-// are the children with a level, withValue those with a value.
-func rollupOf(pp *programPlan, graded, withValue []childSign, prev indicator.Level) (float64, indicator.Level, bool) {
-	ind := pp.ind
-	switch ind.Rollup {
+// rollupOf applies the indicator's rule to the children's aggregate.
+func rollupOf(pp *programPlan, agg *childAggregate, prev indicator.Level) (float64, indicator.Level, bool) {
+	switch pp.ind.Rollup {
 	case indicator.RollupShareAbove:
-		if len(graded) == 0 {
+		if agg.graded == 0 {
 			return 0, indicator.LevelNoData, false
 		}
-		above := 0
-		for _, c := range graded {
-			if c.level >= ind.RollupLevel {
-				above++
-			}
-		}
-		share := float64(above) / float64(len(graded))
+		share := float64(agg.above) / float64(agg.graded)
 		return share, pp.prog.GradeRollup(share, prev), true
 	case indicator.RollupMax, indicator.RollupMin, indicator.RollupSum, indicator.RollupAvg:
-		if len(withValue) == 0 {
+		if agg.withValue == 0 {
 			return 0, indicator.LevelNoData, false
 		}
-		v := combine(ind.Rollup, withValue)
+		v := agg.combined
+		if pp.ind.Rollup == indicator.RollupAvg {
+			v = agg.sum / agg.weights
+		}
 		return v, pp.prog.Grade(v, prev), true
 	default: // worst, and the parser's default
-		if len(graded) == 0 {
+		if agg.graded == 0 {
 			return 0, indicator.LevelNoData, false
 		}
-		worst := graded[0]
-		for _, c := range graded[1:] {
-			if c.level > worst.level {
-				worst = c
-			}
-		}
-		return worst.value, worst.level, true
+		return agg.worst.value, agg.worst.level, true
 	}
-}
-
-// combine reduces children's values by a numeric rule. Averages are
-// weighted by the streams behind each child, at least one each.
-func combine(rule indicator.RollupRule, children []childSign) float64 {
-	v := children[0].value
-	var sum, weights float64
-	for i, c := range children {
-		switch rule {
-		case indicator.RollupMax:
-			v = max(v, c.value)
-		case indicator.RollupMin:
-			v = min(v, c.value)
-		case indicator.RollupSum:
-			if i == 0 {
-				v = 0
-			}
-			v += c.value
-		case indicator.RollupAvg:
-			w := float64(max(1, c.weight))
-			sum += w * c.value
-			weights += w
-		}
-	}
-	if rule == indicator.RollupAvg {
-		return sum / weights
-	}
-	return v
 }

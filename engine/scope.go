@@ -39,7 +39,11 @@ func (s *scope) Streams(property, assetType string) indicator.StreamSet {
 
 // Indicator returns another indicator's current value in the same unit.
 func (s *scope) Indicator(id string) (float64, bool) {
-	sg := s.unit.signs[id]
+	i, known := s.p.signIDs[id]
+	if !known {
+		return 0, false
+	}
+	sg := s.unit.sign(i)
 	if sg == nil || !sg.hasValue {
 		return 0, false
 	}

@@ -38,7 +38,7 @@ func (e *Engine) Signs(unit string) (UnitSigns, bool) {
 	out := UnitSigns{Unit: unit, Worst: indicator.LevelNoData}
 	var levels []domainLevel
 	for _, pp := range e.proc.signOrder() {
-		s := u.signs[pp.ind.ID]
+		s := u.sign(pp.sign)
 		if s == nil {
 			continue
 		}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"slices"
 )
 
@@ -157,4 +158,70 @@ func (b *bitset) set(i int) {
 
 func (b bitset) has(i int) bool {
 	return i/64 < len(b) && b[i/64]&(1<<(i%64)) != 0
+}
+
+// streamTable finds stream states by id. Stream ids are database
+// sequence numbers, dense from 1, so most live in a slice indexed by id,
+// which spares a hash look-up per observation; ids far beyond the number
+// of streams (or negative) live in a map.
+type streamTable struct {
+	dense  []*streamState // by id; nil where unknown
+	sparse map[int64]*streamState
+	n      int
+}
+
+// denseSlack is how far beyond the count of streams the slice may reach:
+// its pointers then cost at most a few words per stream.
+const denseSlack = 4
+
+func (t *streamTable) get(id int64) *streamState {
+	if uint64(id) < uint64(len(t.dense)) {
+		return t.dense[id]
+	}
+	return t.sparse[id]
+}
+
+func (t *streamTable) put(st *streamState) {
+	t.n++
+	if limit := int64(denseSlack*t.n + 1024); st.id >= 0 && st.id < limit {
+		if st.id >= int64(len(t.dense)) {
+			t.growDense(max(st.id+1, int64(2*len(t.dense))))
+		}
+		t.dense[st.id] = st
+		return
+	}
+	if t.sparse == nil {
+		t.sparse = make(map[int64]*streamState)
+	}
+	t.sparse[st.id] = st
+}
+
+// growDense extends the slice to n ids and moves into it the streams of
+// the map it now covers.
+func (t *streamTable) growDense(n int64) {
+	t.dense = append(t.dense, make([]*streamState, int(n)-len(t.dense))...)
+	for id, st := range t.sparse {
+		if id >= 0 && id < n {
+			t.dense[id] = st
+			delete(t.sparse, id)
+		}
+	}
+}
+
+// sorted returns every stream by id.
+func (t *streamTable) sorted() []*streamState {
+	out := make([]*streamState, 0, t.n)
+	for _, st := range t.sparse {
+		out = append(out, st)
+	}
+	slices.SortFunc(out, func(a, b *streamState) int { return cmp.Compare(a.id, b.id) })
+	negative, _ := slices.BinarySearchFunc(out, int64(0), func(st *streamState, id int64) int { return cmp.Compare(st.id, id) })
+	beyond := slices.Clone(out[negative:])
+	out = out[:negative]
+	for _, st := range t.dense {
+		if st != nil {
+			out = append(out, st)
+		}
+	}
+	return append(out, beyond...)
 }

@@ -23,33 +23,45 @@ type unitState struct {
 	// selections lists, per (property, asset type), the streams in this
 	// unit's subtree, so that a selection costs what it selects.
 	selections map[selectionKey]*selection
-	signs      map[string]*signState // by indicator id
-	removed    bool                  // dropped by a topology change
-	// recent caches the last few (tick, dirty set) pairs marked, sparing
-	// a map look-up per observation: a stream marks its data tick and one
-	// expiry tick per window, over and over.
-	recent     [4]recentMark
-	recentNext int
+	signs      []*signState // by signIndex number; nil where the unit has none
+	removed    bool         // dropped by a topology change
+	// recent caches the (tick, dirty set) pairs marked, by tick number
+	// modulo its length, sparing two map look-ups per mark: a stream
+	// marks its data tick and one expiry tick per window of its property,
+	// and the many streams of a unit mark the same ticks.
+	recent [markCacheSize]recentMark
 }
+
+// markCacheSize is a power of two larger than the distinct ticks a
+// stream usually marks (its data tick and one per window), so that they
+// rarely evict each other.
+const markCacheSize = 32
 
 type recentMark struct {
 	tick int64
 	set  *bitset
 }
 
-// marked returns the dirty set of u at tick if it is cached.
-func (u *unitState) marked(tick int64) *bitset {
-	for _, m := range u.recent {
-		if m.set != nil && m.tick == tick {
-			return m.set
-		}
+// marked returns the dirty set of u at tick if it is cached; slot is
+// the tick's number (tick / step).
+func (u *unitState) marked(tick, slot int64) *bitset {
+	m := &u.recent[slot&(markCacheSize-1)]
+	if m.set != nil && m.tick == tick {
+		return m.set
 	}
 	return nil
 }
 
-func (u *unitState) remember(tick int64, set *bitset) {
-	u.recent[u.recentNext] = recentMark{tick: tick, set: set}
-	u.recentNext = (u.recentNext + 1) % len(u.recent)
+func (u *unitState) remember(tick, slot int64, set *bitset) {
+	u.recent[slot&(markCacheSize-1)] = recentMark{tick: tick, set: set}
+}
+
+// sign returns u's state of the indicator numbered i, nil if it has none.
+func (u *unitState) sign(i int) *signState {
+	if i < len(u.signs) {
+		return u.signs[i]
+	}
+	return nil
 }
 
 // unitTree is the unit tree as the engine indexes it.
@@ -126,7 +138,7 @@ func reuseUnit(old *unitTree, code string) *unitState {
 			return u
 		}
 	}
-	return &unitState{code: code, signs: make(map[string]*signState)}
+	return &unitState{code: code}
 }
 
 // breakCycles re-hangs below the root any unit whose parent chain loops,

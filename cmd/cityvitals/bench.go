@@ -122,13 +122,14 @@ type BenchLatencyCmd struct {
 	Probes   int           `default:"200" help:"Level changes to time."`
 	Step     time.Duration `default:"50ms" help:"Engine evaluation tick."`
 	Lateness time.Duration `default:"1ms" help:"Engine allowed lateness."`
+	Units    int           `default:"5000" help:"Grid cells over the streams' area."`
 	JSON     bool          `help:"Print one JSON object."`
 }
 
 // Run runs the benchmark.
 func (c *BenchLatencyCmd) Run(ctx context.Context, g *Globals) error {
 	rep, err := bench.RunLatency(ctx, bench.LatencyOptions{
-		Rate: c.Rate, Streams: c.Streams, Probes: c.Probes, Step: c.Step, Lateness: c.Lateness, Logger: g.Log,
+		Rate: c.Rate, Streams: c.Streams, Probes: c.Probes, Step: c.Step, Lateness: c.Lateness, Units: c.Units, Logger: g.Log,
 	})
 	if err != nil {
 		return err
