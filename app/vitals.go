@@ -31,6 +31,7 @@ func (a *App) buildVitals() error {
 		a.Ingest.Subscribe(a.Engine.Observe)
 	}
 	a.Inventory.OnChange(func() { a.Engine.SetTopology(a.Inventory) })
+	a.Inventory.OnStreamsCreated(a.Engine.Register)
 	a.Engine.Subscribe(func(c engine.LevelChange) {
 		a.Feed.Publish(context.Background(), levelChangeModel(c))
 	})

@@ -190,3 +190,27 @@ indicators:
 		t.Fatalf("last audit record %+v, want indicator.put by user-operator", last)
 	}
 }
+
+// TestSilentNewDeviceCountsAsRegistered registers two gas detectors of
+// which only one ever reports: the online rate must be 0.5, not 1 — a
+// device that never reported is a blind spot, not an unknown.
+func TestSilentNewDeviceCountsAsRegistered(t *testing.T) {
+	h := startApp(t)
+	admin := h.tokens[model.RoleAdmin]
+	var created struct{ Items []struct{ ID int64 } }
+	h.do(admin, "POST", "/api/v1/datastreams", `[{"key":"d1","property":"gas_lel"},{"key":"d2","property":"gas_lel"}]`, 201, &created)
+	now := time.Now().Truncate(time.Minute).Add(-5 * time.Minute)
+	h.do(h.device, "POST", "/api/v1/observations",
+		fmt.Sprintf(`{"datastream":%d,"time":%d,"value":1}`, created.Items[0].ID, now.UnixMilli()), 200, nil)
+	h.app.Engine.Flush()
+	us, _ := h.app.Engine.Signs("")
+	for _, sg := range us.Signs {
+		if sg.Indicator == "gas.monitoring" {
+			if !sg.HasValue || sg.Value != 0.5 {
+				t.Fatalf("gas.monitoring = %+v, want 0.5 (one of two detectors reporting)", sg)
+			}
+			return
+		}
+	}
+	t.Fatal("no gas.monitoring sign for the city")
+}

@@ -73,3 +73,15 @@ func readRange(ctx context.Context, src WarmSource, stream, from, to int64) ([]m
 	}
 	return out, nil
 }
+
+// Register makes streams count as registered (for reporting() and
+// Registered) before they first report: a device installed today and
+// silent since is a silent device, not an unknown one. Streams already
+// known are left as they are.
+func (e *Engine) Register(streams []int64) {
+	e.work.Lock()
+	defer e.work.Unlock()
+	for _, id := range streams {
+		e.proc.stream(id)
+	}
+}

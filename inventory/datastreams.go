@@ -59,6 +59,7 @@ func (s *Service) CreateDatastreams(ctx context.Context, actor string, ds []mode
 	s.place(created)
 	s.sink.Put(created...)
 	s.changed()
+	s.streamsCreated(created)
 	target := fmt.Sprintf("datastream %d", created[0].ID)
 	if len(created) > 1 {
 		target = fmt.Sprintf("datastreams %d..%d", created[0].ID, created[len(created)-1].ID)

@@ -49,8 +49,33 @@ type Service struct {
 	streamsMu sync.RWMutex
 	byUnit    map[string][]int64 // unit code → stream ids placed there
 
-	listenersMu sync.Mutex
-	listeners   []func()
+	listenersMu     sync.Mutex
+	listeners       []func()
+	streamListeners []func([]int64)
+}
+
+// OnStreamsCreated registers fn to be called with the ids of every batch
+// of newly registered streams, after they are stored.
+func (s *Service) OnStreamsCreated(fn func(ids []int64)) {
+	s.listenersMu.Lock()
+	defer s.listenersMu.Unlock()
+	s.streamListeners = append(s.streamListeners, fn)
+}
+
+func (s *Service) streamsCreated(ds []model.Datastream) {
+	s.listenersMu.Lock()
+	fns := slices.Clone(s.streamListeners)
+	s.listenersMu.Unlock()
+	if len(fns) == 0 {
+		return
+	}
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	for _, fn := range fns {
+		fn(ids)
+	}
 }
 
 // OnChange registers fn to be called after every change of the tree or
