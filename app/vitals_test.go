@@ -183,7 +183,9 @@ indicators:
 	if ind.Parent != "gas.leak" || !strings.Contains(ind.Expr, "gas_valve") {
 		t.Fatalf("stored indicator %+v", ind)
 	}
-	var audit struct{ Items []struct{ Action, Actor string } }
+	var audit struct {
+		Items []struct{ Action, Actor string }
+	}
 	h.do(h.tokens[model.RoleAdmin], "GET", "/api/v1/audit?limit=1000", "", 200, &audit)
 	last := audit.Items[len(audit.Items)-1]
 	if last.Action != "indicator.put" || last.Actor != "user-operator" {
