@@ -97,6 +97,40 @@ CREATE TABLE audit (
 	hash      BLOB NOT NULL
 ) STRICT;
 `,
+		// 2: alerts and the notification outbox.
+		`
+CREATE TABLE alerts (
+	fingerprint TEXT PRIMARY KEY,
+	rule        TEXT NOT NULL,
+	labels      TEXT NOT NULL,         -- JSON object
+	level       INTEGER NOT NULL,
+	state       TEXT NOT NULL,         -- pending | firing | resolved
+	starts_at   INTEGER NOT NULL,      -- Unix ms, event time
+	ends_at     INTEGER NOT NULL DEFAULT 0,
+	updated_at  INTEGER NOT NULL,
+	acked_by    TEXT NOT NULL DEFAULT '',
+	acked_at    INTEGER NOT NULL DEFAULT 0,
+	assignee    TEXT NOT NULL DEFAULT '',
+	summary_zh  TEXT NOT NULL DEFAULT '',
+	summary_en  TEXT NOT NULL DEFAULT '',
+	evidence    TEXT NOT NULL DEFAULT '{}' -- JSON object
+) STRICT;
+CREATE INDEX alerts_state ON alerts(state, updated_at);
+
+CREATE TABLE outbox (
+	id              INTEGER PRIMARY KEY AUTOINCREMENT,
+	receiver        TEXT NOT NULL,
+	idempotency_key TEXT NOT NULL,
+	payload         BLOB NOT NULL,
+	created_at      INTEGER NOT NULL,  -- Unix ms
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at INTEGER NOT NULL,
+	delivered_at    INTEGER NOT NULL DEFAULT 0,
+	last_error      TEXT NOT NULL DEFAULT '',
+	UNIQUE (receiver, idempotency_key)
+) STRICT;
+CREATE INDEX outbox_due ON outbox(receiver, delivered_at, id);
+`,
 	}
 }
 
