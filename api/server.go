@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"cityvitals/account"
+	"cityvitals/alert"
 	"cityvitals/asset"
 	"cityvitals/auth"
 	"cityvitals/ingest"
@@ -55,6 +56,9 @@ type Deps struct {
 	Catalogs    *vitals.Catalogs
 	Feed        *vitals.Feed
 	Signs       store.Signs
+	Alerts      AlertService
+	AlertStore  store.Alerts
+	AlertHub    *alert.Hub
 	Logger      *slog.Logger
 	// MaxBodyBytes bounds every request body (ingest has its own, larger
 	// limit in the ingest config). 0 means 16 MiB.
@@ -141,6 +145,12 @@ func (s *Server) table() []Route {
 		r("GET", v1+"/indicators", auth.VitalsRead, s.listIndicators),
 		r("GET", v1+"/indicators/{id}", auth.VitalsRead, s.getIndicator),
 		r("PUT", v1+"/indicators", auth.IndicatorWrite, s.putIndicators),
+
+		r("GET", v1+"/alerts", auth.AlertRead, s.listAlerts),
+		r("GET", v1+"/alerts/stream", auth.AlertRead, s.streamAlerts),
+		r("GET", v1+"/alerts/{fp}", auth.AlertRead, s.getAlert),
+		r("POST", v1+"/alerts/{fp}/ack", auth.AlertAck, s.ackAlert),
+		r("POST", v1+"/alerts/{fp}/assign", auth.AlertAck, s.assignAlert),
 
 		r("GET", v1+"/users", auth.UserAdmin, s.listUsers),
 		r("POST", v1+"/users", auth.UserAdmin, s.createUser),

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"golang.org/x/sync/errgroup"
 
+	"cityvitals/alert"
 	"cityvitals/api"
 	"cityvitals/auth"
 	"cityvitals/engine"
@@ -38,6 +39,8 @@ type App struct {
 	Engine   *engine.Engine
 	Catalogs *vitals.Catalogs
 	Feed     *vitals.Feed
+	Alerts   *alert.Manager
+	AlertHub *alert.Hub
 
 	api      *api.Server
 	broker   *mqtt.Broker
@@ -73,6 +76,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 		return nil, err
 	}
 	if err := a.buildVitals(); err != nil {
+		return nil, err
+	}
+	if err := a.buildAlerts(ctx); err != nil {
 		return nil, err
 	}
 	if err := a.warmEngine(ctx); err != nil {
@@ -128,6 +134,7 @@ func (a *App) buildTransports() error {
 		Units: a.DB, Assets: a.DB, AssetTypes: a.AssetTypes, Datastreams: a.DB,
 		History: a.History, Users: a.DB, Audit: a.DB, Auditor: a.Audit, Accounts: a.Accounts,
 		Vitals: a.Engine, Catalogs: a.Catalogs, Feed: a.Feed, Signs: a.History,
+		Alerts: a.Alerts, AlertStore: a.DB, AlertHub: a.AlertHub,
 		Metrics: promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{Registry: a.Metrics}),
 		Logger:  a.log,
 	})
@@ -177,6 +184,8 @@ func (a *App) Run(ctx context.Context) error {
 	feedCtx, stopFeed := context.WithCancel(context.Background())
 	feedDone := make(chan error, 1)
 	go func() { feedDone <- a.Feed.Run(feedCtx) }()
+	alertsDone := make(chan error, 1)
+	go func() { alertsDone <- a.Alerts.Run(feedCtx) }()
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- a.Engine.Run(engineCtx) }()
@@ -200,6 +209,7 @@ func (a *App) Run(ctx context.Context) error {
 		g.Go(func() error { return a.bridge.Run(gctx) })
 	}
 	g.Go(func() error { return a.newSampler().Run(gctx) })
+	g.Go(func() error { return a.advanceAlerts(gctx) })
 	g.Go(func() error {
 		select {
 		case <-ctx.Done():
@@ -217,6 +227,7 @@ func (a *App) Run(ctx context.Context) error {
 	stopEngine()
 	err = errors.Join(err, wrapStop("engine", <-engineDone))
 	stopFeed()
+	err = errors.Join(err, wrapStop("alerts", <-alertsDone))
 	return errors.Join(err, wrapStop("level-change feed", <-feedDone))
 }
 

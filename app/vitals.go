@@ -6,6 +6,8 @@ import (
 	"os"
 	"time"
 
+	"cityvitals/alert"
+	"cityvitals/detect/threshold"
 	"cityvitals/engine"
 	"cityvitals/indicator"
 	"cityvitals/ingest"
@@ -175,4 +177,56 @@ func (a *App) newSampler() *vitals.Sampler {
 			return out
 		},
 	}
+}
+
+// buildAlerts starts the alert lifecycle on the engine's level changes:
+// each becomes a threshold finding; alert events go to the live hub.
+func (a *App) buildAlerts(ctx context.Context) error {
+	a.AlertHub = alert.NewHub()
+	var err error
+	a.Alerts, err = alert.NewManager(ctx, a.DB, alert.Config{}, a.AlertHub.Publish, a.Audit, a.log)
+	if err != nil {
+		return err
+	}
+	names := alertNames{a}
+	a.Engine.Subscribe(func(c engine.LevelChange) {
+		a.Alerts.Submit(context.Background(), threshold.Finding(c, names))
+	})
+	return nil
+}
+
+// advanceAlerts fires pending alerts as event time passes, also when no
+// level changes arrive, following the engine's frontier.
+func (a *App) advanceAlerts(ctx context.Context) error {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			if err := a.Alerts.Advance(ctx, a.Engine.Stats().Frontier); err != nil {
+				a.log.Error("advance alerts", "err", err)
+			}
+		}
+	}
+}
+
+// alertNames gives threshold findings their words.
+type alertNames struct{ a *App }
+
+func (n alertNames) Indicator(id string) (*indicator.Indicator, bool) {
+	p, ok := n.a.Catalogs.Current().Program(id)
+	if !ok {
+		return nil, false
+	}
+	return p.Indicator(), true
+}
+
+func (n alertNames) Unit(code string) (string, string) {
+	if code == "" {
+		return "全市", "Whole city"
+	}
+	u, _ := n.a.Inventory.Unit(code)
+	return u.NameZH, u.NameEN
 }

@@ -24,6 +24,8 @@ const (
 	MetricsRead     Permission = "metrics.read"     // scrape the platform's own metrics
 	VitalsRead      Permission = "vitals.read"      // read vital signs, level changes and the indicator catalog
 	IndicatorWrite  Permission = "indicator.write"  // create and change indicators of the catalog
+	AlertRead       Permission = "alert.read"       // see alerts and follow them live
+	AlertAck        Permission = "alert.ack"        // acknowledge and assign alerts
 )
 
 // Permissions lists every permission.
@@ -31,7 +33,7 @@ func Permissions() []Permission {
 	return []Permission{
 		IngestWrite, ObservationRead, DatastreamRead, DatastreamWrite, UnitRead, UnitWrite,
 		AssetRead, AssetWrite, UserAdmin, TokenAdmin, AuditRead, MetricsRead,
-		VitalsRead, IndicatorWrite,
+		VitalsRead, IndicatorWrite, AlertRead, AlertAck,
 	}
 }
 
@@ -59,20 +61,21 @@ type Policy struct {
 //	admin       everything
 //	operator    runs the platform: reads everything but the audit log,
 //	            manages units, assets, datastreams and indicators, may
-//	            ingest, scrapes the platform's metrics
+//	            ingest, acknowledges alerts, scrapes the platform's metrics
 //	dispatcher  reads units, assets, datastreams, observations, vital signs
+//	            and alerts; acknowledges and assigns alerts
 //	field       a field worker: reads, updates assets, enters readings
 //	viewer      reads units, assets, datastreams, observations, vital signs
 //
 // Devices get ingest.write only; provisioning devices also
 // datastream.write.
 func NewPolicy() *Policy {
-	read := []Permission{ObservationRead, DatastreamRead, UnitRead, AssetRead, VitalsRead}
+	read := []Permission{ObservationRead, DatastreamRead, UnitRead, AssetRead, VitalsRead, AlertRead}
 	return &Policy{
 		roles: map[model.Role]permissionSet{
 			model.RoleAdmin:      setOf(Permissions()...),
-			model.RoleOperator:   setOf(append(slices.Clone(read), DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite)...),
-			model.RoleDispatcher: setOf(read...),
+			model.RoleOperator:   setOf(append(slices.Clone(read), DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite, AlertAck)...),
+			model.RoleDispatcher: setOf(append(slices.Clone(read), AlertAck)...),
 			model.RoleField:      setOf(append(slices.Clone(read), AssetWrite, IngestWrite)...),
 			model.RoleViewer:     setOf(read...),
 		},

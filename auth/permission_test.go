@@ -18,7 +18,7 @@ func TestPolicyAllowed(t *testing.T) {
 		}
 		return r
 	}
-	readOnly := row{ObservationRead: true, DatastreamRead: true, UnitRead: true, AssetRead: true, VitalsRead: true}
+	readOnly := row{ObservationRead: true, DatastreamRead: true, UnitRead: true, AssetRead: true, VitalsRead: true, AlertRead: true}
 	with := func(base row, extra ...Permission) row {
 		r := row{}
 		for p, v := range base {
@@ -36,8 +36,8 @@ func TestPolicyAllowed(t *testing.T) {
 		want row
 	}{
 		{"admin", model.RoleAdmin, all(true)},
-		{"operator", model.RoleOperator, with(readOnly, DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite)},
-		{"dispatcher", model.RoleDispatcher, readOnly},
+		{"operator", model.RoleOperator, with(readOnly, DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite, AlertAck)},
+		{"dispatcher", model.RoleDispatcher, with(readOnly, AlertAck)},
 		{"field", model.RoleField, with(readOnly, AssetWrite, IngestWrite)},
 		{"viewer", model.RoleViewer, readOnly},
 		{"unknown role", "root", all(false)},

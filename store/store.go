@@ -160,3 +160,21 @@ type Signs interface {
 	// from <= Time < to in time order, at most limit (<= 0: no limit).
 	IndicatorValues(ctx context.Context, unit, indicator string, from, to int64, limit int) ([]model.IndicatorValue, error)
 }
+
+// AlertFilter narrows an alert listing; empty fields match all.
+type AlertFilter struct {
+	State    model.AlertState
+	Unit     string // the "unit" label
+	Rule     string
+	MinLevel int8
+}
+
+// Alerts stores alerts by fingerprint.
+type Alerts interface {
+	// PutAlert inserts or replaces the alert with its fingerprint.
+	PutAlert(ctx context.Context, a model.Alert) error
+	// Alert returns ENOTFOUND for an unknown fingerprint.
+	Alert(ctx context.Context, fingerprint string) (model.Alert, error)
+	// Alerts lists in fingerprint order, a page at a time.
+	Alerts(ctx context.Context, f AlertFilter, p Page) (items []model.Alert, next string, err error)
+}

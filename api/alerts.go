@@ -1,0 +1,150 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"cityvitals/auth"
+	"cityvitals/model"
+	"cityvitals/store"
+)
+
+// AlertService is what the API asks of the alert lifecycle.
+type AlertService interface {
+	Ack(ctx context.Context, fingerprint, by string) (model.Alert, error)
+	Assign(ctx context.Context, fingerprint, assignee, by string) (model.Alert, error)
+}
+
+// alertInScope hides alerts about units outside the caller's area.
+func (s *Server) alertInScope(p auth.Principal, a model.Alert) bool {
+	unit := a.Labels["unit"]
+	if unit == "" {
+		return scopeOf(p) == ""
+	}
+	return s.checkScope(p, unit) == nil
+}
+
+// listAlerts pages through alerts: ?state, ?unit, ?rule, ?min_level.
+func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	pg, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	minLevel, err := queryInt(r, "min_level", 0, 0, 4)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := store.AlertFilter{State: model.AlertState(q.Get("state")), Unit: q.Get("unit"), Rule: q.Get("rule"), MinLevel: int8(minLevel)}
+	items, next, err := s.AlertStore.Alerts(r.Context(), f, pg)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]model.Alert, 0, len(items))
+	for _, a := range items {
+		if s.alertInScope(p, a) {
+			out = append(out, a)
+		}
+	}
+	writeJSON(w, s.log, http.StatusOK, listing[model.Alert]{Items: out, Next: next})
+}
+
+func (s *Server) alertFor(r *http.Request, p auth.Principal) (model.Alert, error) {
+	a, err := s.AlertStore.Alert(r.Context(), r.PathValue("fp"))
+	if err == nil && !s.alertInScope(p, a) {
+		err = model.Errorf(model.EFORBIDDEN, "alert %s is outside %s's area", a.Fingerprint, p.Name())
+	}
+	return a, err
+}
+
+func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	a, err := s.alertFor(r, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, s.log, http.StatusOK, a)
+}
+
+func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if _, err := s.alertFor(r, p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := s.Alerts.Ack(r.Context(), r.PathValue("fp"), p.Name())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, s.log, http.StatusOK, a)
+}
+
+type assignRequest struct {
+	Assignee string `json:"assignee"`
+}
+
+func (s *Server) assignAlert(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var req assignRequest
+	if err := decodeJSON(r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if _, err := s.alertFor(r, p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := s.Alerts.Assign(r.Context(), r.PathValue("fp"), req.Assignee, p.Name())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, s.log, http.StatusOK, a)
+}
+
+// streamAlerts is a server-sent-event stream of alert events (firing,
+// updated, resolved, acknowledged, assigned). It keeps no backlog: load
+// GET /alerts first, then follow.
+func (s *Server) streamAlerts(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		s.fail(w, r, model.Errorf(model.EINTERNAL, "streaming unsupported"))
+		return
+	}
+	events, cancel := s.AlertHub.Subscribe()
+	defer cancel()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	flusher.Flush()
+	keepAlive := time.NewTicker(15 * time.Second)
+	defer keepAlive.Stop()
+	for n := 1; ; n++ {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				return
+			}
+			if !s.alertInScope(p, e.Alert) {
+				continue
+			}
+			data, _ := jsonMarshal(e)
+			if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", strconv.Itoa(n), e.Kind, data); err != nil {
+				return
+			}
+			flusher.Flush()
+		case <-keepAlive.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return
+			}
+			flusher.Flush()
+		case <-r.Context().Done():
+			return
+		}
+	}
+}

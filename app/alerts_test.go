@@ -1,0 +1,111 @@
+package app_test
+
+import (
+	"bufio"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"cityvitals/model"
+)
+
+// TestAlertsFromVitalSigns follows a gas detector from normal to red and
+// back: the red gas-leak level fires an alert at once (red has no `for`),
+// the dashboard's alert stream sees it, a dispatcher acknowledges it, and
+// it resolves when the gas clears.
+func TestAlertsFromVitalSigns(t *testing.T) {
+	h := startApp(t)
+	admin, dispatcher, viewer := h.tokens[model.RoleAdmin], h.tokens[model.RoleDispatcher], h.tokens[model.RoleViewer]
+	var ds struct{ ID int64 }
+	h.do(admin, "POST", "/api/v1/datastreams", `{"key":"mh-2/lel","property":"gas_lel","interval":"1m"}`, 201, &ds)
+
+	req, _ := http.NewRequest("GET", h.base+"/api/v1/alerts/stream", nil)
+	req.Header.Set("Authorization", "Bearer "+viewer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("alert stream: %v %v", err, resp.Status)
+	}
+	defer resp.Body.Close()
+	kinds := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if k, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+				kinds <- k
+			}
+		}
+	}()
+
+	start := time.Now().Add(-30 * time.Minute).Truncate(time.Minute)
+	post := func(minute int, value float64) {
+		h.do(h.device, "POST", "/api/v1/observations",
+			fmt.Sprintf(`{"datastream":%d,"time":%d,"value":%g}`, ds.ID, start.Add(time.Duration(minute)*time.Minute).UnixMilli(), value), 200, nil)
+	}
+	post(0, 3)
+	post(1, 60)
+	post(2, 61)
+	h.app.Engine.Flush()
+	waitFor(t, kinds, "firing")
+
+	var list struct {
+		Items []struct {
+			Fingerprint string
+			State       string
+			Level       int
+			Labels      map[string]string
+			SummaryZH   string `json:"summary_zh"`
+		}
+	}
+	h.do(viewer, "GET", "/api/v1/alerts?state=firing&min_level=4", "", 200, &list)
+	var fp string
+	for _, a := range list.Items {
+		if a.Labels["indicator"] == "gas.leak" && a.Labels["unit"] == "" {
+			fp = a.Fingerprint
+			if !strings.Contains(a.SummaryZH, "红色预警") {
+				t.Errorf("summary %q does not say red", a.SummaryZH)
+			}
+		}
+	}
+	if fp == "" {
+		t.Fatalf("no firing red gas.leak alert for the city in %+v", list.Items)
+	}
+	h.do(viewer, "POST", "/api/v1/alerts/"+fp+"/ack", "", 403, nil)
+	var acked struct {
+		AckedBy string `json:"acked_by"`
+	}
+	h.do(dispatcher, "POST", "/api/v1/alerts/"+fp+"/ack", "", 200, &acked)
+	if acked.AckedBy != "user-dispatcher" {
+		t.Fatalf("acked by %q", acked.AckedBy)
+	}
+	waitFor(t, kinds, "acknowledged")
+
+	post(3, 2)
+	post(20, 2)
+	h.app.Engine.Flush()
+	waitFor(t, kinds, "resolved")
+	var one struct {
+		State  string
+		EndsAt int64 `json:"ends_at"`
+	}
+	h.do(viewer, "GET", "/api/v1/alerts/"+fp, "", 200, &one)
+	if one.State != "resolved" || one.EndsAt == 0 {
+		t.Fatalf("alert after the gas cleared: %+v", one)
+	}
+}
+
+func waitFor(t *testing.T, kinds <-chan string, want string) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case k := <-kinds:
+			if k == want {
+				return
+			}
+		case <-deadline:
+			t.Fatalf("no %q event on the alert stream", want)
+		}
+	}
+}
