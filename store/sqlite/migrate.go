@@ -131,6 +131,21 @@ CREATE TABLE outbox (
 ) STRICT;
 CREATE INDEX outbox_due ON outbox(receiver, delivered_at, id);
 `,
+		// 3: silences.
+		`
+CREATE TABLE silences (
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
+	matchers   TEXT NOT NULL,          -- JSON array of {name, op, value}
+	starts_at  INTEGER NOT NULL,       -- Unix ms
+	ends_at    INTEGER NOT NULL,
+	created_by TEXT NOT NULL,
+	comment    TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	expired_by TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX silences_ends ON silences(ends_at);
+`,
 	}
 }
 
