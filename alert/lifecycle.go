@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"cityvitals/model"
@@ -110,7 +111,7 @@ func (m *Manager) advance(ctx context.Context, now int64) error {
 		if d := (x.StartsAt + m.forOf(x.Level).Milliseconds()) - (y.StartsAt + m.forOf(y.Level).Milliseconds()); d != 0 {
 			return int(d)
 		}
-		return cmpString(x.Fingerprint, y.Fingerprint)
+		return strings.Compare(x.Fingerprint, y.Fingerprint)
 	})
 	for _, a := range due {
 		at := a.StartsAt + m.forOf(a.Level).Milliseconds()
@@ -121,16 +122,6 @@ func (m *Manager) advance(ctx context.Context, now int64) error {
 		m.emit(EventFiring, at, a)
 	}
 	return nil
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (m *Manager) forOf(level int8) time.Duration {

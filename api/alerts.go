@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -111,38 +110,28 @@ func (s *Server) assignAlert(w http.ResponseWriter, r *http.Request, p auth.Prin
 // updated, resolved, acknowledged, assigned). It keeps no backlog: load
 // GET /alerts first, then follow.
 func (s *Server) streamAlerts(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		s.fail(w, r, model.Errorf(model.EINTERNAL, "streaming unsupported"))
-		return
-	}
 	events, cancel := s.AlertHub.Subscribe()
 	defer cancel()
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	flusher.Flush()
-	keepAlive := time.NewTicker(15 * time.Second)
+	out, err := startSSE(w)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	keepAlive := time.NewTicker(keepAliveEvery)
 	defer keepAlive.Stop()
 	for n := 1; ; n++ {
 		select {
 		case e, ok := <-events:
 			if !ok {
+				return // fell behind: the client reloads and follows again
+			}
+			if s.alertInScope(p, e.Alert) && out.event(strconv.Itoa(n), string(e.Kind), e) != nil {
 				return
 			}
-			if !s.alertInScope(p, e.Alert) {
-				continue
-			}
-			data, _ := jsonMarshal(e)
-			if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", strconv.Itoa(n), e.Kind, data); err != nil {
-				return
-			}
-			flusher.Flush()
 		case <-keepAlive.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+			if out.keepAlive() != nil {
 				return
 			}
-			flusher.Flush()
 		case <-r.Context().Done():
 			return
 		}

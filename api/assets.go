@@ -33,12 +33,8 @@ func (s *Server) listAssets(w http.ResponseWriter, r *http.Request, p auth.Princ
 		return
 	}
 	f := store.AssetFilter{Type: model.AssetType(r.URL.Query().Get("type")), Unit: r.URL.Query().Get("unit")}
-	if err := s.checkScope(p, f.Unit); err != nil {
+	if err := s.checkListingScope(p, f.Unit); err != nil {
 		s.fail(w, r, err)
-		return
-	}
-	if f.Unit == "" && scopeOf(p) != "" {
-		s.fail(w, r, model.Errorf(model.EFORBIDDEN, "unit: a user limited to %q must name a unit in that area", scopeOf(p)))
 		return
 	}
 	items, next, err := s.Assets.Assets(r.Context(), f, pg)

@@ -1,15 +1,12 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"cityvitals/auth"
 	"cityvitals/indicator"
 	"cityvitals/model"
 )
-
-func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // indicatorJSON is a catalog entry on the wire.
 type indicatorJSON struct {

@@ -140,3 +140,13 @@ func requireCityWide(p auth.Principal) error {
 	}
 	return nil
 }
+
+// checkListingScope lets a user limited to part of the city list only a
+// unit inside it, and only by naming it (a listing of the whole city
+// would cross the boundary).
+func (s *Server) checkListingScope(p auth.Principal, unit string) error {
+	if unit == "" && scopeOf(p) != "" {
+		return model.Errorf(model.EFORBIDDEN, "unit: a user limited to %q must name a unit in that area", scopeOf(p))
+	}
+	return s.checkScope(p, unit)
+}

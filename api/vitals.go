@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -310,11 +309,6 @@ func (s *Server) listLevelChanges(w http.ResponseWriter, r *http.Request, p auth
 // client resumes with Last-Event-ID (or ?after=) and misses nothing: the
 // gap is read from the store before live changes follow.
 func (s *Server) streamLevelChanges(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		s.fail(w, r, model.Errorf(model.EINTERNAL, "streaming unsupported"))
-		return
-	}
 	after, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64)
 	if err != nil {
 		if after, err = queryInt(r, "after", 0, 0, 1<<62); err != nil {
@@ -328,41 +322,34 @@ func (s *Server) streamLevelChanges(w http.ResponseWriter, r *http.Request, p au
 		return
 	}
 	defer sub.Close()
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	send := func(c model.LevelChange) bool {
+	out, err := startSSE(w)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	send := func(c model.LevelChange) error {
 		if scopeOf(p) != "" && (c.Unit == "" || s.checkScope(p, c.Unit) != nil) {
-			return true
+			return nil
 		}
-		data, _ := jsonMarshal(levelChangeOut(c))
-		_, err := fmt.Fprintf(w, "id: %d\nevent: level_change\ndata: %s\n\n", c.Seq, data)
-		return err == nil
+		return out.event(strconv.FormatInt(c.Seq, 10), "level_change", levelChangeOut(c))
 	}
 	for _, c := range sub.Backlog {
-		if !send(c) {
+		if send(c) != nil {
 			return
 		}
 	}
-	flusher.Flush()
-	keepAlive := time.NewTicker(15 * time.Second)
+	keepAlive := time.NewTicker(keepAliveEvery)
 	defer keepAlive.Stop()
 	for {
 		select {
 		case c, ok := <-sub.C:
-			if !ok {
+			if !ok || send(c) != nil {
 				return // fell behind or shutting down: the client resumes
 			}
-			if !send(c) {
-				return
-			}
-			flusher.Flush()
 		case <-keepAlive.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+			if out.keepAlive() != nil {
 				return
 			}
-			flusher.Flush()
 		case <-r.Context().Done():
 			return
 		}
