@@ -21,6 +21,7 @@ import (
 	"cityvitals/ingest"
 	"cityvitals/model"
 	"cityvitals/mqtt"
+	"cityvitals/notify/outbox"
 	pebblestore "cityvitals/store/pebble"
 	"cityvitals/vitals"
 )
@@ -41,12 +42,14 @@ type App struct {
 	Feed     *vitals.Feed
 	Alerts   *alert.Manager
 	AlertHub *alert.Hub
+	Outbox   *outbox.Outbox
 
-	api      *api.Server
-	broker   *mqtt.Broker
-	bridge   *mqtt.Bridge
-	httpLn   net.Listener
-	cleanups []func() error
+	api         *api.Server
+	dispatchers []*outbox.Dispatcher
+	broker      *mqtt.Broker
+	bridge      *mqtt.Bridge
+	httpLn      net.Listener
+	cleanups    []func() error
 }
 
 // Open opens the stores in cfg.DataDir (creating it) and builds every
@@ -210,6 +213,9 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	g.Go(func() error { return a.newSampler().Run(gctx) })
 	g.Go(func() error { return a.advanceAlerts(gctx) })
+	for _, d := range a.dispatchers {
+		g.Go(func() error { return d.Run(gctx) })
+	}
 	g.Go(func() error {
 		select {
 		case <-ctx.Done():

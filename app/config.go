@@ -7,6 +7,7 @@ import (
 
 	"cityvitals/ingest"
 	"cityvitals/mqtt"
+	"cityvitals/notify/webhook"
 )
 
 // Config is everything the platform needs to start. The CLI fills it from
@@ -33,6 +34,9 @@ type Config struct {
 	// observation that caused it.
 	EngineStep     time.Duration
 	EngineLateness time.Duration
+	// Webhooks receive every alert event (firing, updated, resolved,
+	// acknowledged, assigned) through the persisted outbox.
+	Webhooks []webhook.Receiver
 	// NoEngine leaves the vital-signs engine unfed: only for benchmarks
 	// that measure what the engine costs ingest.
 	NoEngine bool

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"cityvitals/indicator"
 	"cityvitals/ingest"
 	"cityvitals/model"
+	"cityvitals/notify/outbox"
+	"cityvitals/notify/webhook"
 	"cityvitals/store"
 	"cityvitals/vitals"
 )
@@ -184,7 +187,17 @@ func (a *App) newSampler() *vitals.Sampler {
 func (a *App) buildAlerts(ctx context.Context) error {
 	a.AlertHub = alert.NewHub()
 	var err error
-	a.Alerts, err = alert.NewManager(ctx, a.DB, alert.Config{}, a.AlertHub.Publish, a.Audit, a.log)
+	if a.Outbox, err = outbox.New(a.DB, outbox.Options{Registerer: a.Metrics, Logger: a.log}); err != nil {
+		return err
+	}
+	for _, r := range a.cfg.Webhooks {
+		d, err := webhook.New(r, nil)
+		if err != nil {
+			return err
+		}
+		a.dispatchers = append(a.dispatchers, a.Outbox.Dispatcher(r.Name, d, outbox.DispatcherConfig{}))
+	}
+	a.Alerts, err = alert.NewManager(ctx, a.DB, alert.Config{}, a.publishAlertEvent, a.Audit, a.log)
 	if err != nil {
 		return err
 	}
@@ -193,6 +206,26 @@ func (a *App) buildAlerts(ctx context.Context) error {
 		a.Alerts.Submit(context.Background(), threshold.Finding(c, names))
 	})
 	return nil
+}
+
+// publishAlertEvent hands an alert event to the live hub and, durably,
+// to every webhook's outbox queue; the event's key makes a resend
+// recognisable to the receiver.
+func (a *App) publishAlertEvent(e alert.Event) {
+	a.AlertHub.Publish(e)
+	if len(a.cfg.Webhooks) == 0 {
+		return
+	}
+	payload, err := json.Marshal(e)
+	if err != nil {
+		a.log.Error("encode alert event", "err", err)
+		return
+	}
+	for _, r := range a.cfg.Webhooks {
+		if err := a.Outbox.Send(context.Background(), r.Name, e.Key(), payload); err != nil {
+			a.log.Error("queue alert notification", "receiver", r.Name, "alert", e.Alert.Fingerprint, "err", err)
+		}
+	}
 }
 
 // advanceAlerts fires pending alerts as event time passes, also when no

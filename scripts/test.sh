@@ -36,12 +36,19 @@ ensure_mosquitto() {
 	exit 1
 }
 
+# The CAP feed tests validate every document against the OASIS schema with
+# xmllint; install it when it is absent.
+ensure_xmllint() {
+	command -v xmllint >/dev/null || apt_install libxml2-utils
+}
+
 ensure_staticcheck() {
 	STATICCHECK="$(go env GOPATH)/bin/staticcheck"
 	[ -x "$STATICCHECK" ] || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 }
 
 ensure_mosquitto
+ensure_xmllint
 ensure_staticcheck
 
 log "gofmt"

@@ -15,9 +15,11 @@ import (
 
 // BenchCmd groups the benchmarks.
 type BenchCmd struct {
-	Ingest  BenchIngestCmd  `cmd:"" help:"Drive a loopback server with HTTP NDJSON and MQTT batches; compare with raw store writes."`
-	Streams BenchStreamsCmd `cmd:"" help:"Memory of N registered datastreams with live latest values."`
-	Latency BenchLatencyCmd `cmd:"" help:"Time from an observation's acknowledgement to its level change on the SSE stream, under load."`
+	Ingest   BenchIngestCmd   `cmd:"" help:"Drive a loopback server with HTTP NDJSON and MQTT batches; compare with raw store writes."`
+	Streams  BenchStreamsCmd  `cmd:"" help:"Memory of N registered datastreams with live latest values."`
+	Latency  BenchLatencyCmd  `cmd:"" help:"Time from an observation's acknowledgement to its level change on the SSE stream, under load."`
+	NAB      BenchNABCmd      `cmd:"" name:"nab" help:"Score a NAB-layout folder with the seasonal anomaly detector (one file, one stream)."`
+	Forecast BenchForecastCmd `cmd:"" help:"Replay air-quality CSV files through forecast early warning; score lead time and false warnings."`
 }
 
 // BenchIngestCmd runs the ingest benchmark.

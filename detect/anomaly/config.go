@@ -11,17 +11,11 @@ import (
 type Config struct {
 	// LongHorizon is the memory, in observations, of the baselines that say
 	// what is normal: the robust level and spread of the values, of their
-	// differences, of the seasonal residuals, and of the raw surprise
-	// itself. Default 1000 (about 3.5 days of 5-minute data).
+	// differences and of the seasonal residuals. Default 1000 (about 3.5 days of 5-minute data).
 	LongHorizon int
-	// ShortHorizon is the memory, in observations, of the short average of
-	// the raw surprise that the likelihood compares with its long-run
-	// distribution: longer finds sustained changes, shorter finds spikes
-	// sooner. Default 6.
-	ShortHorizon int
 	// HuberK clips a residual at this many spreads before it updates a
 	// baseline, so an outlier moves the baseline by a bounded step.
-	// Default 3.
+	// Default 2.
 	HuberK float64
 	// Warmup is the number of observations scored 0 while the baselines
 	// settle. Default 100.
@@ -29,7 +23,7 @@ type Config struct {
 	// Refractory is the number of observations after a reported score
 	// during which only a higher score is reported (lower ones become 0): a
 	// finding is reported once, at its first and strongest moment, rather
-	// than again on every observation of the same episode. Default 300.
+	// than again on every observation of the same episode. Default 400.
 	Refractory int
 	// SeasonMinSamples is how many observations an hour-of-day (or
 	// hour-of-week) slot must have seen before its baseline is trusted.
@@ -44,10 +38,9 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		LongHorizon:      1000,
-		ShortHorizon:     6,
-		HuberK:           3,
+		HuberK:           2,
 		Warmup:           100,
-		Refractory:       300,
+		Refractory:       400,
 		SeasonMinSamples: 24,
 		UTCOffset:        8 * time.Hour,
 	}
@@ -58,9 +51,6 @@ func (c Config) withDefaults() Config {
 	d := DefaultConfig()
 	if c.LongHorizon == 0 {
 		c.LongHorizon = d.LongHorizon
-	}
-	if c.ShortHorizon == 0 {
-		c.ShortHorizon = d.ShortHorizon
 	}
 	if c.HuberK == 0 {
 		c.HuberK = d.HuberK
@@ -85,10 +75,6 @@ func (c Config) Validate() error {
 	switch {
 	case c.LongHorizon < 0:
 		return model.Errorf(model.EINVALID, "anomaly config: long_horizon %d is negative", c.LongHorizon)
-	case c.ShortHorizon < 0:
-		return model.Errorf(model.EINVALID, "anomaly config: short_horizon %d is negative", c.ShortHorizon)
-	case c.ShortHorizon > 0 && c.LongHorizon > 0 && c.ShortHorizon >= c.LongHorizon:
-		return model.Errorf(model.EINVALID, "anomaly config: short_horizon %d must be below long_horizon %d", c.ShortHorizon, c.LongHorizon)
 	case c.HuberK < 0:
 		return model.Errorf(model.EINVALID, "anomaly config: huber_k %g is negative", c.HuberK)
 	case c.Warmup < 0:

@@ -48,22 +48,6 @@ func (s *robustStat) z(x float64) float64 {
 	return math.Abs(x-s.Mean) / sigma
 }
 
-// moments is an exponentially weighted mean and variance (West's update).
-type moments struct {
-	Mean, Var float64
-	N         uint32
-}
-
-func (m *moments) update(x, alpha float64) {
-	a := max(alpha, 1/float64(m.N+1))
-	d := x - m.Mean
-	m.Mean += a * d
-	m.Var = (1 - a) * (m.Var + a*d*d)
-	if m.N < math.MaxUint32 {
-		m.N++
-	}
-}
-
 // upperTail is P(X > x) for a standard normal X, computed without the
 // cancellation of 1-Φ(x) so that tiny tails stay distinct.
 func upperTail(x float64) float64 {

@@ -105,7 +105,6 @@ func (db *DB) Alerts(ctx context.Context, f store.AlertFilter, p store.Page) ([]
 	return items, encodeCursor(items[limit-1].Fingerprint), nil
 }
 
-
 func scanAlert(s scanner) (model.Alert, error) {
 	var a model.Alert
 	var state, labels, evidence string

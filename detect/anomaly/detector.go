@@ -1,0 +1,195 @@
+package anomaly
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// Surprise components: each is a different question about one observation.
+const (
+	compLevel  = iota // how far is the value from the stream's usual level?
+	compDiff          // how far is the step from the previous value from usual steps?
+	compSeason        // how far is the value from what this hour of the day/week usually sees?
+	numComps
+)
+
+// Seasonal slot counts.
+const (
+	hoursPerDay  = 24
+	hoursPerWeek = 7 * hoursPerDay
+)
+
+// maxZ caps a component's z-score: beyond it, "more surprising" carries no
+// information, and an unbounded value would swamp the surprise statistics.
+const maxZ = 16
+
+// maxMagnitude bounds the values folded in, so that differences and
+// deviations stay finite, also in the float32 seasonal slots.
+const maxMagnitude = 1e30
+
+// logTailFloor is the smallest tail probability told apart (as in HTM's log
+// likelihood): a tail of 1e-10 or less scores 1.
+const logTailFloor = 1e-60
+
+// Detector scores the observations of one datastream. It is a small state
+// machine: feed it every observation in event-time order with Observe. It
+// is not safe for concurrent use; give each stream its own Detector.
+type Detector struct {
+	cfg   Config
+	alpha float64 // 1/LongHorizon
+	state state
+}
+
+// state is everything a Detector remembers: fixed-size, so that it encodes
+// with encoding/binary and its size is known (see StateSize).
+type state struct {
+	Seen     int64 // finite observations folded in
+	LastV    float64
+	Level    robustStat
+	Diff     robustStat
+	Residual robustStat
+	Peak     float64 // last reported score
+	PeakAt   int64   // Seen when Peak was reported
+	Weekly   [hoursPerWeek]float32
+	WeeklyN  [hoursPerWeek]uint16
+	Daily    [hoursPerDay]float32
+	DailyN   [hoursPerDay]uint16
+}
+
+// New returns a Detector for one stream. Zero fields of cfg take their
+// defaults; cfg should have passed Validate (negative values are treated
+// as their defaults).
+func New(cfg Config) *Detector {
+	cfg = cfg.withDefaults()
+	d := DefaultConfig()
+	if cfg.LongHorizon < 0 {
+		cfg.LongHorizon = d.LongHorizon
+	}
+	if cfg.HuberK < 0 {
+		cfg.HuberK = d.HuberK
+	}
+	return &Detector{cfg: cfg, alpha: 1 / float64(cfg.LongHorizon)}
+}
+
+// Observe folds in the observation (t in Unix ms, value v) and returns its
+// anomaly score in [0, 1]: 0 is ordinary, 1 is a tail probability of 1e-60
+// or less. The score depends only on this and earlier observations.
+//
+// A NaN or infinite v is not a measurement: it scores 0 and leaves the
+// state untouched. Finite values beyond ±1e30 count as ±1e30. The first
+// Warmup observations score 0. After a score s is reported, the next
+// Refractory observations score 0 unless they beat s.
+func (d *Detector) Observe(t int64, v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	v = max(-maxMagnitude, min(maxMagnitude, v))
+	st := &d.state
+	var z [numComps]float64
+	if st.Seen > 0 {
+		z = d.surprises(t, v)
+	}
+	d.learn(t, v)
+	st.Seen++
+	if st.Seen <= int64(d.cfg.Warmup) {
+		return 0
+	}
+	return d.refractory(score(z))
+}
+
+// surprises computes each component's capped z-score of (t, v) against the
+// baselines as they stood before it.
+func (d *Detector) surprises(t int64, v float64) [numComps]float64 {
+	st := &d.state
+	var z [numComps]float64
+	z[compLevel] = st.Level.z(v)
+	z[compDiff] = st.Diff.z(v - st.LastV)
+	z[compSeason] = st.Residual.z(v - d.seasonalBaseline(t))
+	for i := range z {
+		z[i] = min(z[i], maxZ)
+	}
+	return z
+}
+
+// score turns the components' z-scores into one score: the normal tail
+// probability of the most surprising component, put on a log scale so
+// that 1e-6 and 1e-30 stay apart (1 at logTailFloor or below).
+func score(z [numComps]float64) float64 {
+	return math.Log(upperTail(slices.Max(z[:]))+logTailFloor) / math.Log(logTailFloor)
+}
+
+// refractory reports a score once per episode: within Refractory
+// observations of a reported score, only a higher score is reported.
+func (d *Detector) refractory(s float64) float64 {
+	st := &d.state
+	s = max(0, min(1, s))
+	if st.Seen-st.PeakAt <= int64(d.cfg.Refractory) && s <= st.Peak {
+		return 0
+	}
+	st.Peak, st.PeakAt = s, st.Seen
+	return s
+}
+
+// learn folds (t, v) into the baselines.
+func (d *Detector) learn(t int64, v float64) {
+	st := &d.state
+	k := d.cfg.HuberK
+	if st.Seen > 0 {
+		st.Diff.update(v-st.LastV, d.alpha, k)
+	}
+	st.Residual.update(v-d.seasonalBaseline(t), d.alpha, k)
+	st.Level.update(v, d.alpha, k)
+	d.learnSeason(t, v)
+	st.LastV = v
+}
+
+// slots returns the hour-of-week and hour-of-day slots of t in local time.
+func (d *Detector) slots(t int64) (week, day int) {
+	hours := (t + d.cfg.UTCOffset.Milliseconds()) / time.Hour.Milliseconds()
+	// 1970-01-01 was a Thursday; shift so slot 0 is Monday 00:00.
+	week = int(((hours+3*hoursPerDay)%hoursPerWeek + hoursPerWeek) % hoursPerWeek)
+	return week, week % hoursPerDay
+}
+
+// seasonalBaseline is what this hour of the week usually sees once that
+// slot is trusted, else this hour of the day, else the overall level.
+func (d *Detector) seasonalBaseline(t int64) float64 {
+	st := &d.state
+	week, day := d.slots(t)
+	minN := uint16(min(d.cfg.SeasonMinSamples, math.MaxUint16))
+	switch {
+	case st.WeeklyN[week] >= minN:
+		return float64(st.Weekly[week])
+	case st.DailyN[day] >= minN:
+		return float64(st.Daily[day])
+	default:
+		return st.Level.Mean
+	}
+}
+
+// learnSeason folds v into its hour-of-week and hour-of-day slots. A slot
+// remembers about 2·SeasonMinSamples observations, and clips outliers with
+// the residual spread as its yardstick.
+func (d *Detector) learnSeason(t int64, v float64) {
+	st := &d.state
+	week, day := d.slots(t)
+	floor := 1 / float64(2*d.cfg.SeasonMinSamples)
+	limit := d.cfg.HuberK * st.Residual.Dev
+	fold := func(mean *float32, n *uint16) {
+		if *n == 0 {
+			*mean, *n = float32(v), 1
+			return
+		}
+		r := v - float64(*mean)
+		if st.Residual.N >= robustWarm && limit > 0 {
+			r = max(-limit, min(limit, r))
+		}
+		*mean += float32(max(floor, 1/float64(*n+1)) * r)
+		if *n < math.MaxUint16 {
+			*n++
+		}
+	}
+	fold(&st.Weekly[week], &st.WeeklyN[week])
+	fold(&st.Daily[day], &st.DailyN[day])
+}

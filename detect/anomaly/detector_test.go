@@ -1,0 +1,313 @@
+package anomaly
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"cityvitals/model"
+)
+
+// nabFile is a real NAB series, read relative to this package directory.
+const nabFile = "../../../shared/data/nab/data/realTweets/Twitter_volume_AAPL.csv"
+
+type point struct {
+	t int64
+	v float64
+}
+
+func loadNAB(tb testing.TB, path string) []point {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pts := make([]point, 0, len(rows)-1)
+	for _, r := range rows[1:] {
+		t, err := time.Parse("2006-01-02 15:04:05", r[0])
+		if err != nil {
+			tb.Fatal(err)
+		}
+		v, err := strconv.ParseFloat(r[1], 64)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		pts = append(pts, point{t.UnixMilli(), v})
+	}
+	return pts
+}
+
+func scoreAll(d *Detector, pts []point) []float64 {
+	out := make([]float64, len(pts))
+	for i, p := range pts {
+		out[i] = d.Observe(p.t, p.v)
+	}
+	return out
+}
+
+func TestObserveIsDeterministic(t *testing.T) {
+	t.Parallel()
+	pts := loadNAB(t, nabFile)
+	first := scoreAll(New(Config{}), pts)
+	second := scoreAll(New(Config{}), pts)
+	var reported int
+	for i := range first {
+		if first[i] != second[i] {
+			t.Fatalf("row %d: first run %v, second run %v", i, first[i], second[i])
+		}
+		if first[i] > 0 {
+			reported++
+		}
+	}
+	if reported == 0 {
+		t.Fatal("no row of a real series got a score above 0")
+	}
+}
+
+func TestSnapshotRoundTripContinuesIdentically(t *testing.T) {
+	t.Parallel()
+	pts := loadNAB(t, nabFile)
+	want := scoreAll(New(Config{}), pts)
+	half := len(pts) / 2
+	before := New(Config{})
+	scoreAll(before, pts[:half])
+	snap, err := before.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(snap) != 1+StateSize() {
+		t.Fatalf("snapshot is %d bytes, StateSize()+1 is %d", len(snap), 1+StateSize())
+	}
+	after := New(Config{})
+	if err := after.UnmarshalBinary(snap); err != nil {
+		t.Fatal(err)
+	}
+	got := scoreAll(after, pts[half:])
+	for i := range got {
+		if got[i] != want[half+i] {
+			t.Fatalf("row %d after restore: got %v, uninterrupted run %v", half+i, got[i], want[half+i])
+		}
+	}
+}
+
+func TestUnmarshalBinaryRejectsForeignSnapshot(t *testing.T) {
+	t.Parallel()
+	good, err := New(Config{}).MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrongVersion := bytes.Clone(good)
+	wrongVersion[0] = snapshotVersion + 1
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"empty", nil},
+		{"truncated", good[:len(good)-1]},
+		{"wrong version", wrongVersion},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := New(Config{}).UnmarshalBinary(tt.data)
+			if model.ErrorCode(err) != model.EINVALID {
+				t.Fatalf("got %v, want an EINVALID error", err)
+			}
+		})
+	}
+}
+
+func TestObserveScoresStayInRangeOnHostileInput(t *testing.T) {
+	t.Parallel()
+	const minute = int64(time.Minute / time.Millisecond)
+	tests := []struct {
+		name  string
+		value func(i int) float64
+		time  func(i int) int64
+	}{
+		{"constant", func(int) float64 { return 7 }, func(i int) int64 { return int64(i) * minute }},
+		{"zeros", func(int) float64 { return 0 }, func(i int) int64 { return int64(i) * minute }},
+		{"extremes alternating", func(i int) float64 { return float64(1-2*(i%2)) * math.MaxFloat64 }, func(i int) int64 { return int64(i) * minute }},
+		{"denormals", func(i int) float64 { return float64(i%3) * math.SmallestNonzeroFloat64 }, func(i int) int64 { return int64(i) * minute }},
+		{"NaN every third", func(i int) float64 {
+			if i%3 == 0 {
+				return math.NaN()
+			}
+			return float64(i % 17)
+		}, func(i int) int64 { return int64(i) * minute }},
+		{"infinities", func(i int) float64 { return math.Inf(1 - 2*(i%2)) }, func(i int) int64 { return int64(i) * minute }},
+		{"time going backwards and negative", func(i int) float64 { return float64(i % 5) }, func(i int) int64 { return -int64(i) * 7919 * minute }},
+		{"extreme timestamps", func(i int) float64 { return float64(i % 5) }, func(i int) int64 {
+			return []int64{math.MinInt64, math.MaxInt64, 0}[i%3]
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := New(Config{Warmup: 1})
+			for i := range 3000 {
+				s := d.Observe(tt.time(i), tt.value(i))
+				if !(s >= 0 && s <= 1) {
+					t.Fatalf("row %d: score %v outside [0, 1]", i, s)
+				}
+			}
+		})
+	}
+}
+
+func TestObserveIgnoresNonFiniteValues(t *testing.T) {
+	t.Parallel()
+	pts := loadNAB(t, nabFile)[:2000]
+	clean := New(Config{})
+	want := scoreAll(clean, pts)
+	dirty := New(Config{})
+	for i, p := range pts {
+		for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+			if s := dirty.Observe(p.t, bad); s != 0 {
+				t.Fatalf("row %d: non-finite value %v scored %v, want 0", i, bad, s)
+			}
+		}
+		if got := dirty.Observe(p.t, p.v); got != want[i] {
+			t.Fatalf("row %d: with non-finite values interleaved got %v, clean run %v", i, got, want[i])
+		}
+	}
+}
+
+func TestObserveIsCausal(t *testing.T) {
+	t.Parallel()
+	pts := loadNAB(t, nabFile)
+	want := scoreAll(New(Config{}), pts)
+	tests := []struct {
+		name string
+		cut  int // rows before cut keep their values; rows from cut on are changed
+	}{
+		{"inside warm-up", 50},
+		{"early", 1500},
+		{"middle", len(pts) / 2},
+		{"last row only", len(pts) - 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(uint64(tt.cut), 1))
+			changed := make([]point, len(pts))
+			copy(changed, pts)
+			for i := tt.cut; i < len(changed); i++ {
+				changed[i].v = rng.NormFloat64() * 1e4
+			}
+			got := scoreAll(New(Config{}), changed)
+			for i := range tt.cut {
+				if got[i] != want[i] {
+					t.Fatalf("row %d before the change at %d: score %v, unchanged series %v", i, tt.cut, got[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+// seasonalSeries is a daily cycle with noise, one point every 5 minutes
+// for two weeks; it is deterministic for a seed.
+func seasonalSeries(seed uint64) []point {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	const step = 5 * 60 * 1000
+	pts := make([]point, 14*288)
+	for i := range pts {
+		hour := float64(i%288) / 12
+		pts[i] = point{int64(i) * step, 50 + 20*math.Sin(2*math.Pi*hour/24) + rng.NormFloat64()}
+	}
+	return pts
+}
+
+func TestObserveFindsInjectedAnomalies(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		at     int
+		inject func(pts []point, at int)
+	}{
+		{"spike", 3000, func(pts []point, at int) { pts[at].v += 15 }},
+		{"level shift", 3000, func(pts []point, at int) {
+			for i := at; i < len(pts); i++ {
+				pts[i].v += 12
+			}
+		}},
+		{"missing daily peak", 2*288 + 9*288 + 60, func(pts []point, at int) {
+			for i := at; i < at+48; i++ {
+				pts[i].v = 50
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pts := seasonalSeries(7)
+			tt.inject(pts, tt.at)
+			scores := scoreAll(New(Config{}), pts)
+			found := slicesMax(scores[tt.at : tt.at+48])
+			if found < 0.1 {
+				t.Errorf("best score within 4 hours of the anomaly at row %d is %.3f, want ≥ 0.1", tt.at, found)
+			}
+			quiet := slicesMax(scores[600:tt.at])
+			if quiet >= found/2 {
+				t.Errorf("score before the anomaly reaches %.3f, want below half of %.3f found at the anomaly", quiet, found)
+			}
+		})
+	}
+}
+
+func slicesMax(s []float64) float64 {
+	m := 0.0
+	for _, v := range s {
+		m = max(m, v)
+	}
+	return m
+}
+
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantErr bool
+	}{
+		{"zero value takes defaults", Config{}, false},
+		{"defaults", DefaultConfig(), false},
+		{"negative long horizon", Config{LongHorizon: -1}, true},
+		{"negative huber k", Config{HuberK: -1}, true},
+		{"negative warmup", Config{Warmup: -5}, true},
+		{"negative refractory", Config{Refractory: -5}, true},
+		{"negative season samples", Config{SeasonMinSamples: -1}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			var me *model.Error
+			if tt.wantErr != (err != nil) || (err != nil && (!errors.As(err, &me) || me.Code != model.EINVALID)) {
+				t.Fatalf("Validate() = %v, want error %v (EINVALID)", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func BenchmarkObserve(b *testing.B) {
+	pts := loadNAB(b, nabFile)
+	d := New(Config{})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		p := pts[i%len(pts)]
+		d.Observe(p.t, p.v)
+		i++
+	}
+	b.ReportMetric(float64(StateSize()), "state-bytes")
+}
