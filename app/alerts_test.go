@@ -2,13 +2,18 @@ package app_test
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"cityvitals/app"
 	"cityvitals/model"
+	"cityvitals/notify/webhook"
 )
 
 // TestAlertsFromVitalSigns follows a gas detector from normal to red and
@@ -106,6 +111,52 @@ func waitFor(t *testing.T, kinds <-chan string, want string) {
 			}
 		case <-deadline:
 			t.Fatalf("no %q event on the alert stream", want)
+		}
+	}
+}
+
+// TestAlertEventsReachAWebhook configures a real HTTP receiver: the red
+// gas-leak alert's firing event must arrive there, signed, with an
+// idempotency key, through the persisted outbox.
+func TestAlertEventsReachAWebhook(t *testing.T) {
+	type delivery struct {
+		key, signature string
+		body           []byte
+	}
+	got := make(chan delivery, 100)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- delivery{r.Header.Get(webhook.IdempotencyKeyHeader), r.Header.Get(webhook.SignatureHeader), body}
+	}))
+	defer receiver.Close()
+	h := startAppWith(t, func(c *app.Config) {
+		c.Webhooks = []webhook.Receiver{{Name: "ops", URL: receiver.URL, Secret: "s3cret"}}
+	})
+	var ds struct{ ID int64 }
+	h.do(h.tokens[model.RoleAdmin], "POST", "/api/v1/datastreams", `{"key":"mh-3/lel","property":"gas_lel"}`, 201, &ds)
+	start := time.Now().Add(-10 * time.Minute).Truncate(time.Minute)
+	h.do(h.device, "POST", "/api/v1/observations", fmt.Sprintf(`{"datastream":%d,"time":%d,"value":70}`, ds.ID, start.UnixMilli()), 200, nil)
+	h.app.Engine.Flush()
+	deadline := time.After(15 * time.Second)
+	for {
+		select {
+		case d := <-got:
+			var e struct {
+				Kind  string
+				Alert struct{ Labels map[string]string }
+			}
+			if err := json.Unmarshal(d.body, &e); err != nil {
+				t.Fatalf("webhook body %s: %v", d.body, err)
+			}
+			if e.Kind != "firing" || e.Alert.Labels["indicator"] != "gas.leak" {
+				continue
+			}
+			if d.key == "" || !webhook.Verify("s3cret", d.body, d.signature) {
+				t.Fatalf("delivery without a key or with a bad signature: key %q signature %q", d.key, d.signature)
+			}
+			return
+		case <-deadline:
+			t.Fatal("no firing gas.leak event reached the webhook")
 		}
 	}
 }

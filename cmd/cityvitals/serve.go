@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
 	"cityvitals/app"
 	"cityvitals/ingest"
 	"cityvitals/mqtt"
+	"cityvitals/notify/webhook"
 )
 
 // DataDirFlag is the data directory every command works on.
@@ -26,6 +28,8 @@ type ServeCmd struct {
 	EngineStep      time.Duration `help:"Vital-signs evaluation tick (event time)." default:"1m"`
 	EngineLateness  time.Duration `help:"How long the engine waits for late observations (event time) before evaluating a tick." default:"2m"`
 	Indicators      []string      `help:"Extra indicator catalog files (YAML, see docs/indicators.md), added to the default catalog." type:"existingfile"`
+
+	Webhook []string `help:"Alert webhook 'NAME=URL', repeatable; its signing secret comes from CITYVITALS_WEBHOOK_SECRET_<NAME>."`
 
 	IngestFlags `embed:"" prefix:"ingest-"`
 	BridgeFlags `embed:"" prefix:"bridge-"`
@@ -89,10 +93,33 @@ func parseSubscription(spec string) (mqtt.BridgeSubscription, error) {
 	return sub, nil
 }
 
+// webhooks parses the --webhook flags; secrets come from the environment
+// so they never sit in a process listing or a config file.
+func (c *ServeCmd) webhooks() ([]webhook.Receiver, error) {
+	var out []webhook.Receiver
+	for _, spec := range c.Webhook {
+		name, url, ok := strings.Cut(spec, "=")
+		if !ok || name == "" || url == "" {
+			return nil, fmt.Errorf("--webhook %q: want NAME=URL", spec)
+		}
+		r := webhook.Receiver{Name: name, URL: url, Secret: os.Getenv("CITYVITALS_WEBHOOK_SECRET_" + strings.ToUpper(name))}
+		if err := r.Validate(); err != nil {
+			return nil, fmt.Errorf("--webhook %q: %w", name, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
 func (c *ServeCmd) config() (app.Config, error) {
+	hooks, err := c.webhooks()
+	if err != nil {
+		return app.Config{}, err
+	}
 	bridge, err := c.BridgeFlags.config()
 	return app.Config{
-		DataDir: c.DataDir, HTTPAddr: c.HTTPAddr, MQTTAddr: c.MQTTAddr,
+		Webhooks: hooks,
+		DataDir:  c.DataDir, HTTPAddr: c.HTTPAddr, MQTTAddr: c.MQTTAddr,
 		Bridge: bridge, Ingest: c.IngestFlags.config(),
 		SessionTTL: c.SessionTTL, ShutdownTimeout: c.ShutdownTimeout,
 		IndicatorFiles: c.Indicators, EngineStep: c.EngineStep, EngineLateness: c.EngineLateness,
