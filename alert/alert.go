@@ -43,6 +43,9 @@ type Event struct {
 	Kind  EventKind   `json:"kind"`
 	At    int64       `json:"at"` // event time of the change, Unix ms
 	Alert model.Alert `json:"alert"`
+	// Muted is set by dispatch when a silence or an inhibition keeps the
+	// event from notification receivers (the dashboard still sees it).
+	Muted bool `json:"muted,omitempty"`
 }
 
 // Key is an idempotency key for the event: the same change of the same

@@ -39,27 +39,29 @@ type Auditor interface {
 
 // Deps are the services the API translates to.
 type Deps struct {
-	Auth        Authenticator
-	Ingest      Ingester
-	Inventory   *inventory.Service
-	Units       store.Units
-	Assets      store.Assets
-	AssetTypes  *asset.TypeCatalog
-	Datastreams store.Datastreams
-	History     store.History
-	Users       store.Users
-	Audit       store.Audit
-	Auditor     Auditor
-	Accounts    *account.Service
-	Metrics     http.Handler // Prometheus exposition
-	Vitals      VitalSigns
-	Catalogs    *vitals.Catalogs
-	Feed        *vitals.Feed
-	Signs       store.Signs
-	Alerts      AlertService
-	AlertStore  store.Alerts
-	AlertHub    *alert.Hub
-	Logger      *slog.Logger
+	Auth         Authenticator
+	Ingest       Ingester
+	Inventory    *inventory.Service
+	Units        store.Units
+	Assets       store.Assets
+	AssetTypes   *asset.TypeCatalog
+	Datastreams  store.Datastreams
+	History      store.History
+	Users        store.Users
+	Audit        store.Audit
+	Auditor      Auditor
+	Accounts     *account.Service
+	Metrics      http.Handler // Prometheus exposition
+	Vitals       VitalSigns
+	Catalogs     *vitals.Catalogs
+	Feed         *vitals.Feed
+	Signs        store.Signs
+	Alerts       AlertService
+	AlertStore   store.Alerts
+	AlertHub     *alert.Hub
+	Silences     Silences
+	SilenceStore SilenceStore
+	Logger       *slog.Logger
 	// MaxBodyBytes bounds every request body (ingest has its own, larger
 	// limit in the ingest config). 0 means 16 MiB.
 	MaxBodyBytes int64
@@ -151,6 +153,11 @@ func (s *Server) table() []Route {
 		r("GET", v1+"/alerts/{fp}", auth.AlertRead, s.getAlert),
 		r("POST", v1+"/alerts/{fp}/ack", auth.AlertAck, s.ackAlert),
 		r("POST", v1+"/alerts/{fp}/assign", auth.AlertAck, s.assignAlert),
+
+		r("GET", v1+"/silences", auth.AlertRead, s.listSilences),
+		r("POST", v1+"/silences", auth.AlertAck, s.createSilence),
+		r("POST", v1+"/silences/{id}/extend", auth.AlertAck, s.extendSilence),
+		r("DELETE", v1+"/silences/{id}", auth.AlertAck, s.expireSilence),
 
 		r("GET", v1+"/users", auth.UserAdmin, s.listUsers),
 		r("POST", v1+"/users", auth.UserAdmin, s.createUser),

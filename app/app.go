@@ -15,6 +15,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"cityvitals/alert"
+	"cityvitals/alert/inhibit"
+	"cityvitals/alert/silence"
 	"cityvitals/api"
 	"cityvitals/auth"
 	"cityvitals/engine"
@@ -33,16 +35,20 @@ type App struct {
 	log *slog.Logger
 
 	*Core
-	History  *pebblestore.History
-	Ingest   *ingest.Service
-	Auth     *auth.Authenticator
-	Metrics  *prometheus.Registry
-	Engine   *engine.Engine
-	Catalogs *vitals.Catalogs
-	Feed     *vitals.Feed
-	Alerts   *alert.Manager
-	AlertHub *alert.Hub
-	Outbox   *outbox.Outbox
+	History   *pebblestore.History
+	Ingest    *ingest.Service
+	Auth      *auth.Authenticator
+	Metrics   *prometheus.Registry
+	Engine    *engine.Engine
+	Catalogs  *vitals.Catalogs
+	Feed      *vitals.Feed
+	Alerts    *alert.Manager
+	AlertHub  *alert.Hub
+	Outbox    *outbox.Outbox
+	Silencer  *silence.Silencer
+	Silences  *silence.Service
+	Inhibitor *inhibit.Inhibitor
+	muter     alert.Muter
 
 	api         *api.Server
 	dispatchers []*outbox.Dispatcher
@@ -138,6 +144,7 @@ func (a *App) buildTransports() error {
 		History: a.History, Users: a.DB, Audit: a.DB, Auditor: a.Audit, Accounts: a.Accounts,
 		Vitals: a.Engine, Catalogs: a.Catalogs, Feed: a.Feed, Signs: a.History,
 		Alerts: a.Alerts, AlertStore: a.DB, AlertHub: a.AlertHub,
+		Silences: a.Silences, SilenceStore: a.DB,
 		Metrics: promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{Registry: a.Metrics}),
 		Logger:  a.log,
 	})

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"cityvitals/alert"
+	"cityvitals/alert/inhibit"
+	"cityvitals/alert/silence"
 	"cityvitals/detect/threshold"
 	"cityvitals/engine"
 	"cityvitals/indicator"
@@ -197,6 +199,9 @@ func (a *App) buildAlerts(ctx context.Context) error {
 		}
 		a.dispatchers = append(a.dispatchers, a.Outbox.Dispatcher(r.Name, d, outbox.DispatcherConfig{}))
 	}
+	if err := a.buildMuters(ctx); err != nil {
+		return err
+	}
 	a.Alerts, err = alert.NewManager(ctx, a.DB, alert.Config{}, a.publishAlertEvent, a.Audit, a.log)
 	if err != nil {
 		return err
@@ -212,8 +217,10 @@ func (a *App) buildAlerts(ctx context.Context) error {
 // to every webhook's outbox queue; the event's key makes a resend
 // recognisable to the receiver.
 func (a *App) publishAlertEvent(e alert.Event) {
+	a.Inhibitor.Observe(e.Alert)
+	e.Muted = a.muter.Mutes(e.Alert, time.UnixMilli(e.At))
 	a.AlertHub.Publish(e)
-	if len(a.cfg.Webhooks) == 0 {
+	if len(a.cfg.Webhooks) == 0 || e.Muted {
 		return
 	}
 	payload, err := json.Marshal(e)
@@ -226,6 +233,40 @@ func (a *App) publishAlertEvent(e alert.Event) {
 			a.log.Error("queue alert notification", "receiver", r.Name, "alert", e.Alert.Fingerprint, "err", err)
 		}
 	}
+}
+
+// buildMuters sets up silences and inhibition; both keep alert
+// notifications quiet, never the dashboard.
+func (a *App) buildMuters(ctx context.Context) error {
+	var err error
+	if a.Silencer, err = silence.NewSilencer(ctx, a.DB); err != nil {
+		return err
+	}
+	a.Silences = silence.NewService(a.DB, a.Audit, a.Silencer)
+	parent := func(id string) string {
+		if p, ok := a.Catalogs.Current().Program(id); ok {
+			return p.Indicator().Parent
+		}
+		return ""
+	}
+	if a.Inhibitor, err = inhibit.New(inhibit.DefaultRules(), parent); err != nil {
+		return err
+	}
+	var firing []model.Alert
+	for page := (store.Page{Limit: 1000}); ; {
+		items, next, err := a.DB.Alerts(ctx, store.AlertFilter{State: model.AlertFiring}, page)
+		if err != nil {
+			return err
+		}
+		firing = append(firing, items...)
+		if next == "" {
+			break
+		}
+		page.After = next
+	}
+	a.Inhibitor.Update(firing)
+	a.muter = alert.Muters{a.Silencer, a.Inhibitor}
+	return nil
 }
 
 // advanceAlerts fires pending alerts as event time passes, also when no

@@ -78,12 +78,12 @@ func compileMatcher(index int, m Matcher) (compiledMatcher, error) {
 	switch m.Op {
 	case OpEqual, OpNotEqual:
 	case OpRegexp, OpNotRegexp:
-		// Anchored like Alertmanager: the expression must match the whole value.
-		re, err := regexp.Compile("^(?:" + m.Value + ")$")
-		if err != nil {
+		// Checked alone first so the error quotes what the person wrote.
+		if _, err := regexp.Compile(m.Value); err != nil {
 			return compiledMatcher{}, model.Errorf(model.EINVALID, "%s: invalid regular expression: %v", field("value"), err)
 		}
-		c.re = re
+		// Anchored like Alertmanager: the expression must match the whole value.
+		c.re = regexp.MustCompile("^(?:" + m.Value + ")$")
 	default:
 		return compiledMatcher{}, model.Errorf(model.EINVALID,
 			"%s: %q is not one of =, !=, =~, !~", field("op"), m.Op)

@@ -1,6 +1,7 @@
 package silence
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -97,20 +98,10 @@ func (s *Silencer) put(sil Silence) error {
 		return c.ID == sil.ID || c.EndsAt.Before(horizon)
 	})
 	i, _ := slices.BinarySearchFunc(s.silences, sil.ID, func(c compiledSilence, id int64) int {
-		return cmpInt64(c.ID, id)
+		return cmp.Compare(c.ID, id)
 	})
 	s.silences = slices.Insert(s.silences, i, compiledSilence{Silence: sil, selector: sel})
 	return nil
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Mutes reports whether a silence active at at selects a. at is the
