@@ -10,6 +10,7 @@ import (
 
 	"cityvitals/account"
 	"cityvitals/alert"
+	"cityvitals/alert/public"
 	"cityvitals/asset"
 	"cityvitals/auth"
 	"cityvitals/ingest"
@@ -61,6 +62,7 @@ type Deps struct {
 	AlertHub     *alert.Hub
 	Silences     Silences
 	SilenceStore SilenceStore
+	PublicNames  public.Names
 	Logger       *slog.Logger
 	// MaxBodyBytes bounds every request body (ingest has its own, larger
 	// limit in the ingest config). 0 means 16 MiB.
@@ -154,6 +156,8 @@ func (s *Server) table() []Route {
 		r("POST", v1+"/alerts/{fp}/ack", auth.AlertAck, s.ackAlert),
 		r("POST", v1+"/alerts/{fp}/assign", auth.AlertAck, s.assignAlert),
 
+		r("GET", v1+"/cap/feed.atom", auth.AlertRead, s.capFeed),
+		r("GET", v1+"/cap/alerts/{id}", auth.AlertRead, s.capDocument),
 		r("GET", v1+"/silences", auth.AlertRead, s.listSilences),
 		r("POST", v1+"/silences", auth.AlertAck, s.createSilence),
 		r("POST", v1+"/silences/{id}/extend", auth.AlertAck, s.extendSilence),

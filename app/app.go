@@ -144,7 +144,7 @@ func (a *App) buildTransports() error {
 		History: a.History, Users: a.DB, Audit: a.DB, Auditor: a.Audit, Accounts: a.Accounts,
 		Vitals: a.Engine, Catalogs: a.Catalogs, Feed: a.Feed, Signs: a.History,
 		Alerts: a.Alerts, AlertStore: a.DB, AlertHub: a.AlertHub,
-		Silences: a.Silences, SilenceStore: a.DB,
+		Silences: a.Silences, SilenceStore: a.DB, PublicNames: publicNames{alertNames{a}},
 		Metrics: promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{Registry: a.Metrics}),
 		Logger:  a.log,
 	})

@@ -297,6 +297,21 @@ func (n alertNames) Indicator(id string) (*indicator.Indicator, bool) {
 	return p.Indicator(), true
 }
 
+// publicNames looks up units and indicators for CAP warnings.
+type publicNames struct{ alertNames }
+
+func (n publicNames) Unit(code string) (model.Unit, bool) { return n.a.Inventory.Unit(code) }
+
+func (n publicNames) Roots() []model.Unit {
+	var roots []model.Unit
+	for _, code := range n.a.Inventory.Children("") {
+		if u, ok := n.a.Inventory.Unit(code); ok {
+			roots = append(roots, u)
+		}
+	}
+	return roots
+}
+
 func (n alertNames) Unit(code string) (string, string) {
 	if code == "" {
 		return "全市", "Whole city"
