@@ -15,10 +15,12 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"cityvitals/alert"
+	"cityvitals/alert/dispatch"
 	"cityvitals/alert/inhibit"
 	"cityvitals/alert/silence"
 	"cityvitals/api"
 	"cityvitals/auth"
+	"cityvitals/detect/silent"
 	"cityvitals/engine"
 	"cityvitals/ingest"
 	"cityvitals/model"
@@ -48,6 +50,8 @@ type App struct {
 	Silencer  *silence.Silencer
 	Silences  *silence.Service
 	Inhibitor *inhibit.Inhibitor
+	Silent    *silent.Detector
+	Dispatch  *dispatch.Dispatcher
 	muter     alert.Muter
 
 	api         *api.Server
@@ -222,6 +226,9 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { return a.advanceAlerts(gctx) })
 	for _, d := range a.dispatchers {
 		g.Go(func() error { return d.Run(gctx) })
+	}
+	if a.Dispatch != nil {
+		g.Go(func() error { return a.Dispatch.Run(gctx) })
 	}
 	g.Go(func() error {
 		select {

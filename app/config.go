@@ -37,6 +37,9 @@ type Config struct {
 	// Webhooks receive every alert event (firing, updated, resolved,
 	// acknowledged, assigned) through the persisted outbox.
 	Webhooks []webhook.Receiver
+	// AlertGroupWait is how long a new group of alerts collects before its
+	// first notification (0: dispatch's default, 30 s).
+	AlertGroupWait time.Duration
 	// NoEngine leaves the vital-signs engine unfed: only for benchmarks
 	// that measure what the engine costs ingest.
 	NoEngine bool

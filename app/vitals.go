@@ -2,14 +2,15 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"time"
 
 	"cityvitals/alert"
+	"cityvitals/alert/dispatch"
 	"cityvitals/alert/inhibit"
 	"cityvitals/alert/silence"
+	"cityvitals/detect/silent"
 	"cityvitals/detect/threshold"
 	"cityvitals/engine"
 	"cityvitals/indicator"
@@ -202,6 +203,9 @@ func (a *App) buildAlerts(ctx context.Context) error {
 	if err := a.buildMuters(ctx); err != nil {
 		return err
 	}
+	if err := a.buildDispatch(ctx); err != nil {
+		return err
+	}
 	a.Alerts, err = alert.NewManager(ctx, a.DB, alert.Config{}, a.publishAlertEvent, a.Audit, a.log)
 	if err != nil {
 		return err
@@ -210,28 +214,128 @@ func (a *App) buildAlerts(ctx context.Context) error {
 	a.Engine.Subscribe(func(c engine.LevelChange) {
 		a.Alerts.Submit(context.Background(), threshold.Finding(c, names))
 	})
+	return a.buildSilentDetector(ctx)
+}
+
+// buildSilentDetector watches every datastream for silence: it sees every
+// committed observation and is scanned as time passes.
+func (a *App) buildSilentDetector(ctx context.Context) error {
+	cfg := silent.DefaultConfig()
+	cfg.Names = alertNames{a}.Unit
+	var err error
+	if a.Silent, err = silent.New(cfg); err != nil {
+		return err
+	}
+	var streams []silent.Stream
+	err = a.DB.EachDatastream(ctx, func(ds model.Datastream) error {
+		streams = append(streams, silentStream(ds))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("register streams for silence detection: %w", err)
+	}
+	a.Silent.Register(streams...)
+	// Warm: a stream's last stored reading is its last report.
+	ids := make([]int64, len(streams))
+	for i, s := range streams {
+		ids[i] = s.ID
+	}
+	latest, err := a.History.Latest(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for id, o := range latest {
+		a.Silent.Seen(id, o.Time)
+	}
+	a.Ingest.Subscribe(func(batch []model.Observation) {
+		for _, o := range batch {
+			a.Silent.Seen(o.Stream, o.Time)
+		}
+	})
+	a.Inventory.OnStreamsCreated(func(ids []int64) {
+		for _, id := range ids {
+			if ds, ok := a.Registry.ByID(id); ok {
+				a.Silent.Register(silentStream(ds))
+			}
+		}
+	})
 	return nil
 }
 
-// publishAlertEvent hands an alert event to the live hub and, durably,
-// to every webhook's outbox queue; the event's key makes a resend
-// recognisable to the receiver.
+func silentStream(ds model.Datastream) silent.Stream {
+	return silent.Stream{ID: ds.ID, Device: ds.Device, Unit: ds.Unit, Interval: ds.Interval}
+}
+
+// alertClock is the time detectors that watch for the absence of data
+// judge by: the engine's event-time frontier, but never further behind
+// the wall clock than the engine's own delay — when every device of the
+// city falls silent no new event time arrives, and that silence must
+// still be seen.
+func (a *App) alertClock() int64 {
+	step, lateness := a.cfg.EngineStep, a.cfg.EngineLateness
+	if step == 0 {
+		step = time.Minute
+	}
+	if lateness == 0 {
+		lateness = 2 * time.Minute
+	}
+	return max(a.Engine.Stats().Frontier, time.Now().Add(-step-lateness).UnixMilli())
+}
+
+// publishAlertEvent hands an alert event to the live hub and to
+// notification dispatch (which groups, repeats and escalates, and queues
+// durably in the outbox); muted events reach the dashboard only.
 func (a *App) publishAlertEvent(e alert.Event) {
 	a.Inhibitor.Observe(e.Alert)
 	e.Muted = a.muter.Mutes(e.Alert, time.UnixMilli(e.At))
 	a.AlertHub.Publish(e)
-	if len(a.cfg.Webhooks) == 0 || e.Muted {
-		return
+	if a.Dispatch != nil {
+		a.Dispatch.Observe(e)
 	}
-	payload, err := json.Marshal(e)
-	if err != nil {
-		a.log.Error("encode alert event", "err", err)
-		return
+}
+
+// buildDispatch sets up notification dispatch to the webhooks, resuming
+// the open alerts after a restart.
+func (a *App) buildDispatch(ctx context.Context) error {
+	if len(a.cfg.Webhooks) == 0 {
+		return nil
 	}
+	cfg := dispatch.Config{GroupWait: a.cfg.AlertGroupWait, Logger: a.log}
 	for _, r := range a.cfg.Webhooks {
-		if err := a.Outbox.Send(context.Background(), r.Name, e.Key(), payload); err != nil {
-			a.log.Error("queue alert notification", "receiver", r.Name, "alert", e.Alert.Fingerprint, "err", err)
+		cfg.Receivers = append(cfg.Receivers, r.Name)
+	}
+	var err error
+	if a.Dispatch, err = dispatch.New(cfg, a.Outbox.Send, nil); err != nil {
+		return err
+	}
+	firing, err := a.allAlerts(ctx, model.AlertFiring)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	open := firing[:0]
+	for _, al := range firing {
+		if !a.muter.Mutes(al, now) {
+			open = append(open, al)
 		}
+	}
+	a.Dispatch.Restore(open)
+	return nil
+}
+
+// allAlerts lists every alert in a state.
+func (a *App) allAlerts(ctx context.Context, state model.AlertState) ([]model.Alert, error) {
+	var out []model.Alert
+	for page := (store.Page{Limit: 1000}); ; {
+		items, next, err := a.DB.Alerts(ctx, store.AlertFilter{State: state}, page)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if next == "" {
+			return out, nil
+		}
+		page.After = next
 	}
 }
 
@@ -252,25 +356,17 @@ func (a *App) buildMuters(ctx context.Context) error {
 	if a.Inhibitor, err = inhibit.New(inhibit.DefaultRules(), parent); err != nil {
 		return err
 	}
-	var firing []model.Alert
-	for page := (store.Page{Limit: 1000}); ; {
-		items, next, err := a.DB.Alerts(ctx, store.AlertFilter{State: model.AlertFiring}, page)
-		if err != nil {
-			return err
-		}
-		firing = append(firing, items...)
-		if next == "" {
-			break
-		}
-		page.After = next
+	firing, err := a.allAlerts(ctx, model.AlertFiring)
+	if err != nil {
+		return err
 	}
 	a.Inhibitor.Update(firing)
 	a.muter = alert.Muters{a.Silencer, a.Inhibitor}
 	return nil
 }
 
-// advanceAlerts fires pending alerts as event time passes, also when no
-// level changes arrive, following the engine's frontier.
+// advanceAlerts fires pending alerts and scans for silent devices as
+// time passes, also when no level changes arrive.
 func (a *App) advanceAlerts(ctx context.Context) error {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -279,7 +375,11 @@ func (a *App) advanceAlerts(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
-			if err := a.Alerts.Advance(ctx, a.Engine.Stats().Frontier); err != nil {
+			now := a.alertClock()
+			for _, f := range a.Silent.Scan(now) {
+				a.Alerts.Submit(ctx, f)
+			}
+			if err := a.Alerts.Advance(ctx, now); err != nil {
 				a.log.Error("advance alerts", "err", err)
 			}
 		}
