@@ -43,8 +43,9 @@ type Event struct {
 	Kind  EventKind   `json:"kind"`
 	At    int64       `json:"at"` // event time of the change, Unix ms
 	Alert model.Alert `json:"alert"`
-	// Muted is set by dispatch when a silence or an inhibition keeps the
-	// event from notification receivers (the dashboard still sees it).
+	// Muted is set before the event is published when a silence or an
+	// inhibition keeps it from notification receivers (the dashboard
+	// still sees it).
 	Muted bool `json:"muted,omitempty"`
 }
 
