@@ -1,6 +1,7 @@
 package anomaly
 
 import (
+	"math"
 	"time"
 
 	"cityvitals/model"
@@ -10,21 +11,28 @@ import (
 // a field means "use the default" (see DefaultConfig), so Config{} is valid.
 type Config struct {
 	// LongHorizon is the memory, in observations, of the baselines that say
-	// what is normal: the robust level and spread of the values, of their
-	// differences and of the seasonal residuals. Default 1000 (about 3.5 days of 5-minute data).
+	// what is normal: the robust level of the values and the robust level
+	// and spread of the seasonal residuals. Default 1000 (about 3.5 days of
+	// 5-minute data).
 	LongHorizon int
 	// HuberK clips a residual at this many spreads before it updates a
 	// baseline, so an outlier moves the baseline by a bounded step.
-	// Default 2.
+	// Default 3: real streams have heavier tails than a normal law, and
+	// clipping them at 2 makes the spread too narrow.
 	HuberK float64
 	// Warmup is the number of observations scored 0 while the baselines
-	// settle. Default 100.
+	// settle: the seasonal slots need a day or more of 5-minute data before
+	// they say anything. Default 300.
 	Warmup int
-	// Refractory is the number of observations after a reported score
-	// during which only a higher score is reported (lower ones become 0): a
-	// finding is reported once, at its first and strongest moment, rather
-	// than again on every observation of the same episode. Default 400.
+	// Refractory is the number of observations after a score reaches
+	// ReportLevel that all score 0: a finding is reported once, at its
+	// first moment, rather than again on every observation of the same
+	// episode. Default 400.
 	Refractory int
+	// ReportLevel is the score, in (0, 1], that counts as a finding and
+	// opens a Refractory period. Default 0.6 (a normal tail of about 1e-36,
+	// a z-score near 12.5). Lower scores pass through as they are.
+	ReportLevel float64
 	// SeasonMinSamples is how many observations an hour-of-day (or
 	// hour-of-week) slot must have seen before its baseline is trusted.
 	// Default 24.
@@ -38,9 +46,10 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		LongHorizon:      1000,
-		HuberK:           2,
-		Warmup:           100,
+		HuberK:           3,
+		Warmup:           300,
 		Refractory:       400,
+		ReportLevel:      0.6,
 		SeasonMinSamples: 24,
 		UTCOffset:        8 * time.Hour,
 	}
@@ -60,6 +69,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Refractory == 0 {
 		c.Refractory = d.Refractory
+	}
+	if c.ReportLevel == 0 {
+		c.ReportLevel = d.ReportLevel
 	}
 	if c.SeasonMinSamples == 0 {
 		c.SeasonMinSamples = d.SeasonMinSamples
@@ -81,6 +93,8 @@ func (c Config) Validate() error {
 		return model.Errorf(model.EINVALID, "anomaly config: warmup %d is negative", c.Warmup)
 	case c.Refractory < 0:
 		return model.Errorf(model.EINVALID, "anomaly config: refractory %d is negative", c.Refractory)
+	case c.ReportLevel < 0 || c.ReportLevel > 1 || math.IsNaN(c.ReportLevel):
+		return model.Errorf(model.EINVALID, "anomaly config: report_level %g is outside [0, 1]", c.ReportLevel)
 	case c.SeasonMinSamples < 0:
 		return model.Errorf(model.EINVALID, "anomaly config: season_min_samples %d is negative", c.SeasonMinSamples)
 	}

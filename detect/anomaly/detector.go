@@ -2,16 +2,7 @@ package anomaly
 
 import (
 	"math"
-	"slices"
 	"time"
-)
-
-// Surprise components: each is a different question about one observation.
-const (
-	compLevel  = iota // how far is the value from the stream's usual level?
-	compDiff          // how far is the step from the previous value from usual steps?
-	compSeason        // how far is the value from what this hour of the day/week usually sees?
-	numComps
 )
 
 // Seasonal slot counts.
@@ -20,8 +11,8 @@ const (
 	hoursPerWeek = 7 * hoursPerDay
 )
 
-// maxZ caps a component's z-score: beyond it, "more surprising" carries no
-// information, and an unbounded value would swamp the surprise statistics.
+// maxZ caps the z-score: beyond it, "more surprising" carries no
+// information.
 const maxZ = 16
 
 // maxMagnitude bounds the values folded in, so that differences and
@@ -29,7 +20,7 @@ const maxZ = 16
 const maxMagnitude = 1e30
 
 // logTailFloor is the smallest tail probability told apart (as in HTM's log
-// likelihood): a tail of 1e-10 or less scores 1.
+// likelihood): a tail of 1e-60 or less scores 1.
 const logTailFloor = 1e-60
 
 // Detector scores the observations of one datastream. It is a small state
@@ -44,22 +35,19 @@ type Detector struct {
 // state is everything a Detector remembers: fixed-size, so that it encodes
 // with encoding/binary and its size is known (see StateSize).
 type state struct {
-	Seen     int64 // finite observations folded in
-	LastV    float64
-	Level    robustStat
-	Diff     robustStat
-	Residual robustStat
-	Peak     float64 // last reported score
-	PeakAt   int64   // Seen when Peak was reported
-	Weekly   [hoursPerWeek]float32
-	WeeklyN  [hoursPerWeek]uint16
-	Daily    [hoursPerDay]float32
-	DailyN   [hoursPerDay]uint16
+	Seen       int64 // finite observations folded in
+	Level      robustStat
+	Residual   robustStat // of the value less its seasonal baseline
+	ReportedAt int64      // Seen when a score last reached ReportLevel; 0 if never
+	Weekly     [hoursPerWeek]float32
+	WeeklyN    [hoursPerWeek]uint16
+	Daily      [hoursPerDay]float32
+	DailyN     [hoursPerDay]uint16
 }
 
 // New returns a Detector for one stream. Zero fields of cfg take their
-// defaults; cfg should have passed Validate (negative values are treated
-// as their defaults).
+// defaults; cfg should have passed Validate (out-of-range values are
+// treated as their defaults).
 func New(cfg Config) *Detector {
 	cfg = cfg.withDefaults()
 	d := DefaultConfig()
@@ -68,6 +56,9 @@ func New(cfg Config) *Detector {
 	}
 	if cfg.HuberK < 0 {
 		cfg.HuberK = d.HuberK
+	}
+	if !(cfg.ReportLevel > 0 && cfg.ReportLevel <= 1) {
+		cfg.ReportLevel = d.ReportLevel
 	}
 	return &Detector{cfg: cfg, alpha: 1 / float64(cfg.LongHorizon)}
 }
@@ -78,70 +69,59 @@ func New(cfg Config) *Detector {
 //
 // A NaN or infinite v is not a measurement: it scores 0 and leaves the
 // state untouched. Finite values beyond ±1e30 count as ±1e30. The first
-// Warmup observations score 0. After a score s is reported, the next
-// Refractory observations score 0 unless they beat s.
+// Warmup observations score 0. After a score reaches ReportLevel, the next
+// Refractory observations score 0.
 func (d *Detector) Observe(t int64, v float64) float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0
 	}
 	v = max(-maxMagnitude, min(maxMagnitude, v))
 	st := &d.state
-	var z [numComps]float64
+	var z float64
 	if st.Seen > 0 {
-		z = d.surprises(t, v)
+		z = d.surprise(t, v)
 	}
 	d.learn(t, v)
 	st.Seen++
 	if st.Seen <= int64(d.cfg.Warmup) {
 		return 0
 	}
-	return d.refractory(score(z))
+	return d.report(score(z))
 }
 
-// surprises computes each component's capped z-score of (t, v) against the
-// baselines as they stood before it.
-func (d *Detector) surprises(t int64, v float64) [numComps]float64 {
+// surprise is the capped z-score of v against its seasonal baseline and
+// the spread of past seasonal residuals, as they stood before v.
+func (d *Detector) surprise(t int64, v float64) float64 {
+	return min(d.state.Residual.z(v-d.seasonalBaseline(t)), maxZ)
+}
+
+// score turns a z-score into the normal tail probability put on a log
+// scale, so that 1e-6 and 1e-30 stay apart (1 at logTailFloor or below).
+func score(z float64) float64 {
+	return max(0, min(1, math.Log(upperTail(z)+logTailFloor)/math.Log(logTailFloor)))
+}
+
+// report silences the echoes of a finding: a score that reaches
+// ReportLevel opens Refractory observations that all score 0. Scores below
+// ReportLevel pass through untouched, so an alert rule may still pick a
+// lower threshold; they do not open a refractory period.
+func (d *Detector) report(s float64) float64 {
 	st := &d.state
-	var z [numComps]float64
-	z[compLevel] = st.Level.z(v)
-	z[compDiff] = st.Diff.z(v - st.LastV)
-	z[compSeason] = st.Residual.z(v - d.seasonalBaseline(t))
-	for i := range z {
-		z[i] = min(z[i], maxZ)
-	}
-	return z
-}
-
-// score turns the components' z-scores into one score: the normal tail
-// probability of the most surprising component, put on a log scale so
-// that 1e-6 and 1e-30 stay apart (1 at logTailFloor or below).
-func score(z [numComps]float64) float64 {
-	return math.Log(upperTail(slices.Max(z[:]))+logTailFloor) / math.Log(logTailFloor)
-}
-
-// refractory reports a score once per episode: within Refractory
-// observations of a reported score, only a higher score is reported.
-func (d *Detector) refractory(s float64) float64 {
-	st := &d.state
-	s = max(0, min(1, s))
-	if st.Seen-st.PeakAt <= int64(d.cfg.Refractory) && s <= st.Peak {
+	if st.ReportedAt > 0 && st.Seen-st.ReportedAt <= int64(d.cfg.Refractory) {
 		return 0
 	}
-	st.Peak, st.PeakAt = s, st.Seen
+	if s >= d.cfg.ReportLevel {
+		st.ReportedAt = st.Seen
+	}
 	return s
 }
 
 // learn folds (t, v) into the baselines.
 func (d *Detector) learn(t int64, v float64) {
 	st := &d.state
-	k := d.cfg.HuberK
-	if st.Seen > 0 {
-		st.Diff.update(v-st.LastV, d.alpha, k)
-	}
-	st.Residual.update(v-d.seasonalBaseline(t), d.alpha, k)
-	st.Level.update(v, d.alpha, k)
+	st.Residual.update(v-d.seasonalBaseline(t), d.alpha, d.cfg.HuberK)
+	st.Level.update(v, d.alpha, d.cfg.HuberK)
 	d.learnSeason(t, v)
-	st.LastV = v
 }
 
 // slots returns the hour-of-week and hour-of-day slots of t in local time.

@@ -3,10 +3,12 @@ package anomaly
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -265,6 +267,125 @@ func TestObserveFindsInjectedAnomalies(t *testing.T) {
 	}
 }
 
+func TestObserveSilencesEchoesOfAFinding(t *testing.T) {
+	t.Parallel()
+	const refractory = 50
+	tests := []struct {
+		name string
+		at   []int // rows that get a spike
+		want []int // rows whose score reaches ReportLevel
+	}{
+		{"echo inside the refractory period is silenced", []int{3000, 3000 + refractory/2}, []int{3000}},
+		{"spike after the refractory period is reported", []int{3000, 3000 + 2*refractory}, []int{3000, 3000 + 2*refractory}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pts := seasonalSeries(11)
+			for _, at := range tt.at {
+				pts[at].v += 60
+			}
+			cfg := Config{Refractory: refractory}
+			scores := scoreAll(New(cfg), pts)
+			var got []int
+			for i, s := range scores {
+				if s >= DefaultConfig().ReportLevel {
+					got = append(got, i)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("rows reaching the report level: got %v, want %v", got, tt.want)
+			}
+			for i := tt.want[0] + 1; i <= tt.want[0]+refractory; i++ {
+				if scores[i] != 0 {
+					t.Fatalf("row %d inside the refractory period scored %v, want 0", i, scores[i])
+				}
+			}
+		})
+	}
+}
+
+// nabRoot is the NAB corpus, relative to this package directory.
+const nabRoot = "../../../shared/data/nab"
+
+// TestFindingsOnNABArtificialFiles replays NAB's artificial files and
+// checks the scores against NAB's own labelled windows: in files without
+// anomalies no score reaches ReportLevel, and in files with one the highest
+// score of the file lies inside the labelled window.
+func TestFindingsOnNABArtificialFiles(t *testing.T) {
+	t.Parallel()
+	windows := loadNABWindows(t)
+	tests := []struct {
+		name string
+		file string
+	}{
+		{"daily, no noise", "artificialNoAnomaly/art_daily_no_noise.csv"},
+		{"daily, small noise", "artificialNoAnomaly/art_daily_small_noise.csv"},
+		{"square wave", "artificialNoAnomaly/art_daily_perfect_square_wave.csv"},
+		{"flat line", "artificialNoAnomaly/art_flatline.csv"},
+		{"flat middle", "artificialWithAnomaly/art_daily_flatmiddle.csv"},
+		{"jumps down", "artificialWithAnomaly/art_daily_jumpsdown.csv"},
+		{"jumps up", "artificialWithAnomaly/art_daily_jumpsup.csv"},
+		{"no jump", "artificialWithAnomaly/art_daily_nojump.csv"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pts := loadNAB(t, nabRoot+"/data/"+tt.file)
+			scores := scoreAll(New(Config{}), pts)
+			top := 0
+			for i, s := range scores {
+				if s > scores[top] {
+					top = i
+				}
+			}
+			at := time.UnixMilli(pts[top].t).UTC()
+			want, ok := windows[tt.file]
+			switch {
+			case !ok:
+				t.Fatalf("%s has no entry in the NAB labels", tt.file)
+			case len(want) == 0:
+				if scores[top] >= DefaultConfig().ReportLevel {
+					t.Fatalf("file without anomalies: score %.3f at %s reaches the report level", scores[top], at)
+				}
+			case pts[top].t < want[0][0] || pts[top].t > want[0][1]:
+				t.Fatalf("highest score %.3f at %s, outside the labelled window %s..%s", scores[top], at,
+					time.UnixMilli(want[0][0]).UTC(), time.UnixMilli(want[0][1]).UTC())
+			}
+		})
+	}
+}
+
+// loadNABWindows reads NAB's labelled anomaly windows as Unix ms bounds per
+// file.
+func loadNABWindows(tb testing.TB) map[string][][2]int64 {
+	tb.Helper()
+	raw, err := os.ReadFile(nabRoot + "/labels/combined_windows.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var labels map[string][][2]string
+	if err := json.Unmarshal(raw, &labels); err != nil {
+		tb.Fatal(err)
+	}
+	out := make(map[string][][2]int64, len(labels))
+	for file, wins := range labels {
+		out[file] = make([][2]int64, 0, len(wins))
+		for _, w := range wins {
+			var bounds [2]int64
+			for i, s := range w {
+				ts, err := time.Parse("2006-01-02 15:04:05.000000", s)
+				if err != nil {
+					tb.Fatalf("%s window %v: %v", file, w, err)
+				}
+				bounds[i] = ts.UnixMilli()
+			}
+			out[file] = append(out[file], bounds)
+		}
+	}
+	return out
+}
+
 func slicesMax(s []float64) float64 {
 	m := 0.0
 	for _, v := range s {
@@ -287,6 +408,10 @@ func TestConfigValidate(t *testing.T) {
 		{"negative warmup", Config{Warmup: -5}, true},
 		{"negative refractory", Config{Refractory: -5}, true},
 		{"negative season samples", Config{SeasonMinSamples: -1}, true},
+		{"negative report level", Config{ReportLevel: -0.1}, true},
+		{"report level above 1", Config{ReportLevel: 1.5}, true},
+		{"report level NaN", Config{ReportLevel: math.NaN()}, true},
+		{"report level 1", Config{ReportLevel: 1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
