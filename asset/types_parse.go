@@ -9,6 +9,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"cityvitals/internal/yamlnode"
 	"cityvitals/model"
 )
 
@@ -69,7 +70,7 @@ func typeNodes(name string, doc *yaml.Node) ([]*yaml.Node, error) {
 		return nil, model.Errorf(model.EINVALID, "%s: empty catalog", name)
 	}
 	root := doc.Content[0]
-	seq := mappingValue(root, "types")
+	seq := yamlnode.Value(root, "types")
 	if seq == nil || seq.Kind != yaml.SequenceNode {
 		return nil, model.Errorf(model.EINVALID, "%s:%d: field types: expected a list of component types", name, root.Line)
 	}
@@ -78,7 +79,7 @@ func typeNodes(name string, doc *yaml.Node) ([]*yaml.Node, error) {
 
 // addNode decodes, checks and adds one type.
 func (c *TypeCatalog) addNode(name string, item *yaml.Node) error {
-	id := scalarValue(item, "id")
+	id := yamlnode.Scalar(item, "id")
 	if item.Kind != yaml.MappingNode {
 		return model.Errorf(model.EINVALID, "%s:%d: expected a mapping for a component type", name, item.Line)
 	}
@@ -98,7 +99,7 @@ func (c *TypeCatalog) addNode(name string, item *yaml.Node) error {
 	}
 	field, reason := c.check(t)
 	if field != "" {
-		return typeLineError(name, fieldLine(item, field), id, field, reason)
+		return typeLineError(name, yamlnode.Line(item, field), id, field, reason)
 	}
 	c.add(t)
 	return nil
@@ -173,33 +174,4 @@ func (c *TypeCatalog) add(t Type) {
 
 func typeLineError(name string, line int, id, field, reason string) error {
 	return model.Errorf(model.EINVALID, "%s:%d: type %q: field %s: %s", name, line, id, field, reason)
-}
-
-// mappingValue returns the value node of key in mapping m, or nil.
-func mappingValue(m *yaml.Node, key string) *yaml.Node {
-	if m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// fieldLine returns the line of key's value in m, or m's own line when the
-// key is absent (a missing field is reported where the item starts).
-func fieldLine(m *yaml.Node, key string) int {
-	if v := mappingValue(m, key); v != nil {
-		return v.Line
-	}
-	return m.Line
-}
-
-func scalarValue(m *yaml.Node, key string) string {
-	if v := mappingValue(m, key); v != nil && v.Kind == yaml.ScalarNode {
-		return v.Value
-	}
-	return ""
 }

@@ -8,6 +8,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"cityvitals/internal/yamlnode"
 	"cityvitals/model"
 )
 
@@ -76,7 +77,7 @@ func propertyNodes(name string, doc *yaml.Node) ([]*yaml.Node, error) {
 		return nil, model.Errorf(model.EINVALID, "%s: empty catalog", name)
 	}
 	root := doc.Content[0]
-	seq := mappingValue(root, "properties")
+	seq := yamlnode.Value(root, "properties")
 	if root.Kind != yaml.MappingNode || seq == nil || seq.Kind != yaml.SequenceNode {
 		return nil, model.Errorf(model.EINVALID, "%s:%d: field properties: expected a list of properties", name, root.Line)
 	}
@@ -86,7 +87,7 @@ func propertyNodes(name string, doc *yaml.Node) ([]*yaml.Node, error) {
 // decodeEntry turns one sequence item into a Property, reporting type
 // errors and unknown keys with their line.
 func decodeEntry(name string, item *yaml.Node) (Property, error) {
-	id := scalarValue(item, "id")
+	id := yamlnode.Scalar(item, "id")
 	if item.Kind != yaml.MappingNode {
 		return Property{}, model.Errorf(model.EINVALID, "%s:%d: expected a mapping for a property", name, item.Line)
 	}
@@ -102,7 +103,7 @@ func decodeEntry(name string, item *yaml.Node) (Property, error) {
 	}
 	interval, err := time.ParseDuration(e.DefaultInterval)
 	if e.DefaultInterval != "" && err != nil {
-		return Property{}, lineError(name, fieldLine(item, "default_interval"), id, "default_interval", err.Error())
+		return Property{}, lineError(name, yamlnode.Line(item, "default_interval"), id, "default_interval", err.Error())
 	}
 	kind := Kind(e.Kind)
 	if kind == "" {
@@ -118,44 +119,15 @@ func decodeEntry(name string, item *yaml.Node) (Property, error) {
 // addAt adds p to c, or explains with the offending field's line why not.
 func (c *Catalog) addAt(name string, item *yaml.Node, p Property, idLine map[string]int) error {
 	if first, dup := idLine[p.ID]; dup && p.ID != "" {
-		return lineError(name, fieldLine(item, "id"), p.ID, "id", fmt.Sprintf("duplicate of the property on line %d", first))
+		return lineError(name, yamlnode.Line(item, "id"), p.ID, "id", fmt.Sprintf("duplicate of the property on line %d", first))
 	}
 	if fe := checkFields(p); fe != nil {
-		return lineError(name, fieldLine(item, fe.field), p.ID, fe.field, fe.reason)
+		return lineError(name, yamlnode.Line(item, fe.field), p.ID, fe.field, fe.reason)
 	}
-	idLine[p.ID] = fieldLine(item, "id")
+	idLine[p.ID] = yamlnode.Line(item, "id")
 	return c.add(p)
 }
 
 func lineError(name string, line int, id, field, reason string) error {
 	return model.Errorf(model.EINVALID, "%s:%d: property %q: field %s: %s", name, line, id, field, reason)
-}
-
-// mappingValue returns the value node of key in mapping m, or nil.
-func mappingValue(m *yaml.Node, key string) *yaml.Node {
-	if m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// fieldLine returns the line of key in mapping m, or m's own line when the
-// key is absent (a missing field is reported where the item starts).
-func fieldLine(m *yaml.Node, key string) int {
-	if v := mappingValue(m, key); v != nil {
-		return v.Line
-	}
-	return m.Line
-}
-
-func scalarValue(m *yaml.Node, key string) string {
-	if v := mappingValue(m, key); v != nil && v.Kind == yaml.ScalarNode {
-		return v.Value
-	}
-	return ""
 }
