@@ -38,7 +38,10 @@
 // window of its property). Work is coalesced per unit and tick, and only
 // the indicators reading a flagged property (or depending on one just
 // evaluated) are evaluated. Ticks without work cost nothing: the engine
-// jumps from one tick with work to the next.
+// jumps from one tick with work to the next. The units of a tick are
+// evaluated by up to GOMAXPROCS workers: they are independent until
+// roll-up, and their level changes are merged in the order given below,
+// so the output does not depend on the number of workers.
 //
 // # Where indicators are computed
 //

@@ -10,71 +10,11 @@ import (
 	"cityvitals/indicator"
 )
 
-// trendLength is how many evaluation values a sign remembers.
-const trendLength = 30
-
-// signState is one indicator's current state in one unit.
-type signState struct {
-	value    float64
-	hasValue bool
-	level    indicator.Level
-	updated  int64 // tick of the last evaluation
-	weight   int   // streams behind the value, for weighted roll-ups
-	trend    [trendLength]float64
-	trendLen int
-	trendEnd int // index after the newest value
-}
-
-func (s *signState) pushTrend(v float64) {
-	s.trend[s.trendEnd] = v
-	s.trendEnd = (s.trendEnd + 1) % trendLength
-	s.trendLen = min(s.trendLen+1, trendLength)
-}
-
-func (s *signState) trendValues() []float64 {
-	out := make([]float64, 0, s.trendLen)
-	for i := s.trendLen; i > 0; i-- {
-		out = append(out, s.trend[(s.trendEnd-i+trendLength)%trendLength])
-	}
-	return out
-}
-
-// signOf returns u's state of pp's indicator, creating it.
-func (p *processor) signOf(u *unitState, pp *programPlan) *signState {
-	if s := u.sign(pp.sign); s != nil {
-		return s
-	}
-	if pp.sign >= len(u.signs) {
-		u.signs = slices.Grow(u.signs, len(p.signIDs)-len(u.signs))[:max(pp.sign+1, len(p.signIDs))]
-	}
-	s := p.slab.alloc()
-	u.signs[pp.sign] = s
-	return s
-}
-
-// signSlab allocates sign states in blocks: there is one per unit and
-// indicator, millions in a large city, and as they hold no pointers a
-// block costs the garbage collector nothing to scan.
-type signSlab struct{ free []signState }
-
-const signSlabSize = 512
-
-func (s *signSlab) alloc() *signState {
-	if len(s.free) == 0 {
-		s.free = make([]signState, signSlabSize)
-	}
-	sg := &s.free[0]
-	s.free = s.free[1:]
-	sg.level = indicator.LevelNoData
-	return sg
-}
-
 // evaluate runs one tick: the dirty units' indicators that read a flagged
 // property or depend on one evaluated, then the roll-ups of every
 // ancestor, deepest first. Level changes are emitted after the signs lock
 // is released, in the order they happened.
 func (p *processor) evaluate(tick int64, dirty map[*unitState]*bitset) {
-	var changes []LevelChange
 	p.e.signsMu.Lock()
 	order := p.orderAt(tick)
 	units := make([]*unitState, 0, len(dirty))
@@ -84,24 +24,9 @@ func (p *processor) evaluate(tick int64, dirty map[*unitState]*bitset) {
 		}
 	}
 	slices.SortFunc(units, func(a, b *unitState) int { return strings.Compare(a.code, b.code) })
-	rollups := make(map[*unitState][]bool)
-	evaluated := make([]bool, len(order.programs))
-	for _, u := range units {
-		clear(evaluated)
-		rolled := false
-		for i, pp := range order.programs {
-			if pp.evalLevel != u.level || !p.needsEvaluation(pp, dirty[u], order, evaluated) {
-				continue
-			}
-			evaluated[i] = true
-			changes = p.evaluateAt(u, pp, tick, changes)
-			rolled = rolled || pp.ind.Rollup != indicator.RollupNone
-		}
-		if rolled {
-			markAncestors(rollups, u, order, evaluated)
-		}
-	}
-	changes = p.rollUp(tick, order, rollups, changes)
+	changes, workers := p.evaluateUnits(tick, order, units, dirty)
+	changes = p.rollUp(tick, order, mergeRollups(workers), workers[0], changes)
+	p.finishTick(workers)
 	p.e.signsMu.Unlock()
 	if !p.silent {
 		for _, c := range changes {
@@ -110,7 +35,9 @@ func (p *processor) evaluate(tick int64, dirty map[*unitState]*bitset) {
 	}
 }
 
-func (p *processor) needsEvaluation(pp *programPlan, props *bitset, order *programOrder, evaluated []bool) bool {
+// needsEvaluation says whether pp reads a property flagged in props or
+// depends on an indicator evaluated before it in the same unit.
+func needsEvaluation(pp *programPlan, props *bitset, order *programOrder, evaluated []bool) bool {
 	for _, prop := range pp.props {
 		if props.has(prop) {
 			return true
@@ -176,46 +103,38 @@ func (p *processor) replanStreams() {
 	}
 }
 
-// evaluateAt evaluates and grades one indicator in one unit.
-func (p *processor) evaluateAt(u *unitState, pp *programPlan, tick int64, changes []LevelChange) []LevelChange {
-	p.scope.reset(u, tick, pp.window)
-	value, ok, err := pp.prog.Eval(&p.scope)
-	if err != nil {
-		p.e.counters.evalErrors.Add(1)
-		ok = false
-	}
-	ok = ok && !math.IsNaN(value) && !math.IsInf(value, 0)
-	sg := p.signOf(u, pp)
-	level := indicator.LevelNoData
-	if ok {
-		level = pp.prog.Grade(value, sg.level)
-	}
-	return p.update(u, pp, sg, tick, value, ok, level, p.scope.registered, false, changes)
+// signUpdate is a new state of a sign: evaluated or rolled up.
+type signUpdate struct {
+	tick   int64
+	value  float64
+	ok     bool // value is a value; else the sign has no data
+	level  indicator.Level
+	weight int
+	share  bool // a share_above roll-up: graded on the roll-up thresholds
 }
 
 // update stores a new state of a sign and records a level change.
-func (p *processor) update(u *unitState, pp *programPlan, sg *signState, tick int64, value float64, ok bool, level indicator.Level, weight int, share bool, changes []LevelChange) []LevelChange {
-	p.e.counters.evaluations.Add(1)
-	p.e.metrics.evaluations.Inc()
+func (ev *evaluator) update(u *unitState, pp *programPlan, sg *signState, up signUpdate, changes []LevelChange) []LevelChange {
+	ev.evaluations++
 	from := sg.level
-	if !ok {
-		value = 0
+	if !up.ok {
+		up.value = 0
 	}
-	sg.value, sg.hasValue, sg.level, sg.updated, sg.weight = value, ok, level, tick, weight
-	if ok {
-		sg.pushTrend(value)
+	sg.value, sg.hasValue, sg.level, sg.updated, sg.weight = up.value, up.ok, up.level, up.tick, up.weight
+	if up.ok {
+		sg.pushTrend(u, up.value)
 	}
-	if !isWarningChange(from, level) {
+	if !isWarningChange(from, up.level) {
 		return changes
 	}
 	return append(changes, LevelChange{
-		Time:      tick,
+		Time:      up.tick,
 		Unit:      u.code,
 		Indicator: pp.ind.ID,
 		From:      from,
-		To:        level,
-		Value:     value,
-		Threshold: crossedThreshold(pp.ind, share, max(from, level), value),
+		To:        up.level,
+		Value:     up.value,
+		Threshold: crossedThreshold(pp.ind, up.share, max(from, up.level), up.value),
 		Window:    time.Duration(pp.window) * time.Millisecond,
 	})
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"math"
+	"runtime"
 	"slices"
 
 	"cityvitals/indicator"
@@ -32,10 +33,12 @@ type processor struct {
 	ticks  tickHeap
 
 	silent bool // warming: level changes are not emitted
-	scope  scope
 
 	signIDs signIndex
-	slab    signSlab
+	// evaluators are the workers of a tick, the first also the roll-ups';
+	// a tick uses at most maxWorkers of them.
+	evaluators []*evaluator
+	maxWorkers int
 }
 
 // tickEntry is the work known for one tick: observations in
@@ -58,8 +61,10 @@ func newProcessor(e *Engine, cat *indicator.Catalog, topo Topology, streams Stre
 		frontier: math.MinInt64,
 		agenda:   make(map[int64]*tickEntry),
 		signIDs:  make(signIndex),
+		// Units of a tick are independent until roll-up: one worker per
+		// processor the scheduler runs goroutines on.
+		maxWorkers: runtime.GOMAXPROCS(0),
 	}
-	p.scope.p = p
 	p.tree = buildTree(topo, nil)
 	p.plan = newPlan(allVersions(cat), p.tree, p.signIDs)
 	return p
@@ -325,21 +330,16 @@ func addToSelections(st *streamState, key selectionKey) {
 	}
 }
 
-// selection returns the streams of key in u's subtree, by id. A key no
-// Program declared in Needs is indexed on first use.
-func (p *processor) selection(u *unitState, key selectionKey) []*streamState {
-	if p.plan.addKey(key) {
-		for _, st := range p.known.sorted() {
-			if st.meta.Property == key.property && (key.assetType == "" || key.assetType == st.meta.AssetType) {
-				addToSelections(st, key)
-			}
+// indexKey indexes the selections by key if no Program declared it.
+func (p *processor) indexKey(key selectionKey) {
+	if !p.plan.addKey(key) {
+		return
+	}
+	for _, st := range p.known.sorted() {
+		if st.meta.Property == key.property && (key.assetType == "" || key.assetType == st.meta.AssetType) {
+			addToSelections(st, key)
 		}
 	}
-	sel := u.selections[key]
-	if sel == nil {
-		return nil
-	}
-	return sel.streamsByID()
 }
 
 // applyPending installs a topology or catalog set since the last step.

@@ -8,7 +8,8 @@ import (
 
 // rollUp computes, for every unit above an evaluated one, the indicators
 // evaluated below it from its children's current signs.
-func (p *processor) rollUp(tick int64, order *programOrder, rollups map[*unitState][]bool, changes []LevelChange) []LevelChange {
+// ev is the processing goroutine's evaluator.
+func (p *processor) rollUp(tick int64, order *programOrder, rollups map[*unitState][]bool, ev *evaluator, changes []LevelChange) []LevelChange {
 	units := make([]*unitState, 0, len(rollups))
 	for u := range rollups {
 		units = append(units, u)
@@ -20,7 +21,7 @@ func (p *processor) rollUp(tick int64, order *programOrder, rollups map[*unitSta
 			if !flagged || u.rank >= pp.evalRank {
 				continue
 			}
-			changes = p.rollUpAt(u, pp, tick, changes)
+			changes = ev.rollUpAt(u, pp, tick, changes)
 		}
 	}
 	return changes
@@ -77,17 +78,17 @@ func (a *childAggregate) first(v, next float64) float64 {
 	return next
 }
 
-func (p *processor) rollUpAt(u *unitState, pp *programPlan, tick int64, changes []LevelChange) []LevelChange {
+func (ev *evaluator) rollUpAt(u *unitState, pp *programPlan, tick int64, changes []LevelChange) []LevelChange {
 	agg := childAggregate{rule: pp.ind.Rollup, rollupLevel: pp.ind.RollupLevel}
 	for _, c := range u.children {
 		if s := c.sign(pp.sign); s != nil {
 			agg.add(s)
 		}
 	}
-	sg := p.signOf(u, pp)
+	sg := ev.signOf(u, pp)
 	value, level, ok := rollupOf(pp, &agg, sg.level)
 	share := pp.ind.Rollup == indicator.RollupShareAbove
-	return p.update(u, pp, sg, tick, value, ok, level, agg.weight, share, changes)
+	return ev.update(u, pp, sg, signUpdate{tick: tick, value: value, ok: ok, level: level, weight: agg.weight, share: share}, changes)
 }
 
 // rollupOf applies the indicator's rule to the children's aggregate.

@@ -2,11 +2,11 @@ package engine
 
 import "cityvitals/indicator"
 
-// scope is indicator.Scope for one unit, tick and window. The processor
+// scope is indicator.Scope for one unit, tick and window. Each evaluator
 // reuses one scope and its stream sets for every evaluation, which the
 // contract allows: Programs must not keep what they are given.
 type scope struct {
-	p          *processor
+	ev         *evaluator
 	unit       *unitState
 	from, to   int64 // the window (from, to]
 	registered int   // the largest selection made: the evaluation's weight
@@ -26,7 +26,7 @@ func (s *scope) reset(u *unitState, tick, window int64) {
 // Streams selects the streams of property (on assetType assets) in the
 // unit's subtree.
 func (s *scope) Streams(property, assetType string) indicator.StreamSet {
-	streams := s.p.selection(s.unit, selectionKey{property: property, assetType: assetType})
+	streams := s.ev.selection(s.unit, selectionKey{property: property, assetType: assetType})
 	s.registered = max(s.registered, len(streams))
 	if s.used == len(s.sets) {
 		s.sets = append(s.sets, &streamSet{})
@@ -39,7 +39,7 @@ func (s *scope) Streams(property, assetType string) indicator.StreamSet {
 
 // Indicator returns another indicator's current value in the same unit.
 func (s *scope) Indicator(id string) (float64, bool) {
-	i, known := s.p.signIDs[id]
+	i, known := s.ev.p.signIDs[id]
 	if !known {
 		return 0, false
 	}

@@ -47,7 +47,7 @@ func (e *Engine) Signs(unit string) (UnitSigns, bool) {
 			Value:     s.value,
 			HasValue:  s.hasValue,
 			Level:     s.level,
-			Trend:     s.trendValues(),
+			Trend:     s.trendValues(u),
 			Updated:   s.updated,
 		})
 		out.Time = max(out.Time, s.updated)

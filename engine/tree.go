@@ -24,6 +24,7 @@ type unitState struct {
 	// unit's subtree, so that a selection costs what it selects.
 	selections map[selectionKey]*selection
 	signs      []*signState // by signIndex number; nil where the unit has none
+	trends     []trendRing  // older trend values of its signs, see signState
 	removed    bool         // dropped by a topology change
 	// recent caches the (tick, dirty set) pairs marked, by tick number
 	// modulo its length, sparing two map look-ups per mark: a stream
