@@ -79,6 +79,9 @@ type Config struct {
 	// fires, per level (index 1 blue … 4 red). The defaults fire red at
 	// once and give lower levels time to clear on their own.
 	For [5]time.Duration
+	// RuleFor overrides For for every level of a rule: a forecast warning
+	// fires at once, because its lead time is the point.
+	RuleFor map[string]time.Duration
 }
 
 // DefaultFor: blue 10 min, yellow 5 min, orange 1 min, red at once.

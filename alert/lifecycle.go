@@ -40,7 +40,7 @@ func (m *Manager) open(ctx context.Context, fp string, f Finding) error {
 		State: model.AlertPending, StartsAt: f.At, UpdatedAt: f.At,
 		SummaryZH: f.SummaryZH, SummaryEN: f.SummaryEN, Evidence: f.Evidence,
 	}
-	if m.forOf(f.Level) == 0 {
+	if m.forOf(f.Rule, f.Level) == 0 {
 		a.State = model.AlertFiring
 	}
 	if err := m.save(ctx, a); err != nil {
@@ -62,7 +62,7 @@ func (m *Manager) relevel(ctx context.Context, a *model.Alert, f Finding) error 
 	a.SummaryZH, a.SummaryEN = f.SummaryZH, f.SummaryEN
 	kind := EventUpdated
 	if a.State == model.AlertPending {
-		if f.At-a.StartsAt < m.forOf(f.Level).Milliseconds() {
+		if f.At-a.StartsAt < m.forOf(f.Rule, f.Level).Milliseconds() {
 			return m.save(ctx, a)
 		}
 		a.State, kind = model.AlertFiring, EventFiring
@@ -103,18 +103,18 @@ func (m *Manager) Advance(ctx context.Context, now int64) error {
 func (m *Manager) advance(ctx context.Context, now int64) error {
 	var due []*model.Alert
 	for _, a := range m.active {
-		if a.State == model.AlertPending && a.StartsAt+m.forOf(a.Level).Milliseconds() <= now {
+		if a.State == model.AlertPending && a.StartsAt+m.forOf(a.Rule, a.Level).Milliseconds() <= now {
 			due = append(due, a)
 		}
 	}
 	slices.SortFunc(due, func(x, y *model.Alert) int {
-		if d := (x.StartsAt + m.forOf(x.Level).Milliseconds()) - (y.StartsAt + m.forOf(y.Level).Milliseconds()); d != 0 {
+		if d := (x.StartsAt + m.forOf(x.Rule, x.Level).Milliseconds()) - (y.StartsAt + m.forOf(y.Rule, y.Level).Milliseconds()); d != 0 {
 			return int(d)
 		}
 		return strings.Compare(x.Fingerprint, y.Fingerprint)
 	})
 	for _, a := range due {
-		at := a.StartsAt + m.forOf(a.Level).Milliseconds()
+		at := a.StartsAt + m.forOf(a.Rule, a.Level).Milliseconds()
 		a.State, a.UpdatedAt = model.AlertFiring, at
 		if err := m.save(ctx, a); err != nil {
 			return err
@@ -124,7 +124,10 @@ func (m *Manager) advance(ctx context.Context, now int64) error {
 	return nil
 }
 
-func (m *Manager) forOf(level int8) time.Duration {
+func (m *Manager) forOf(rule string, level int8) time.Duration {
+	if d, ok := m.cfg.RuleFor[rule]; ok {
+		return d
+	}
 	if level < 1 || int(level) >= len(m.cfg.For) {
 		return 0
 	}

@@ -286,3 +286,38 @@ func TestSilentDevicesGiveOneGroupAlert(t *testing.T) {
 		t.Fatalf("silent alerts = %+v, want one red group alert for 6 streams", list.Items)
 	}
 }
+
+// TestForecastWarnsBeforeTheGaugeCrosses feeds a rising flood gauge: a
+// forecast alert about reaching the warning stage fires while the gauge
+// is still below it.
+func TestForecastWarnsBeforeTheGaugeCrosses(t *testing.T) {
+	h := startApp(t)
+	var ds struct{ ID int64 }
+	h.do(h.tokens[model.RoleAdmin], "POST", "/api/v1/datastreams", `{"key":"gauge-1","property":"flood_stage_index","interval":"5m"}`, 201, &ds)
+	start := time.Now().Add(-3 * time.Hour).Truncate(5 * time.Minute)
+	var list struct {
+		Items []struct {
+			State     string
+			SummaryZH string `json:"summary_zh"`
+			Evidence  map[string]any
+		}
+	}
+	for i := range 24 { // rising 0.05 per 5 min from −1.2: still below 0 at i = 23
+		v := -1.2 + 0.05*float64(i)
+		h.do(h.device, "POST", "/api/v1/observations",
+			fmt.Sprintf(`{"datastream":%d,"time":%d,"value":%g}`, ds.ID, start.Add(time.Duration(i)*5*time.Minute).UnixMilli(), v), 200, nil)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		h.do(h.tokens[model.RoleViewer], "GET", "/api/v1/alerts?rule=forecast&state=firing", "", 200, &list)
+		if len(list.Items) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(list.Items) == 0 {
+		t.Fatal("no forecast alert for a gauge rising towards its warning stage")
+	}
+	a := list.Items[0]
+	if !strings.Contains(a.SummaryZH, "警戒水位") || a.Evidence["eta"] == nil {
+		t.Fatalf("forecast alert %+v lacks the stage or the ETA", a)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"cityvitals/alert/silence"
 	"cityvitals/api"
 	"cityvitals/auth"
+	"cityvitals/detect/predict"
 	"cityvitals/detect/silent"
 	"cityvitals/engine"
 	"cityvitals/ingest"
@@ -51,6 +52,7 @@ type App struct {
 	Silences  *silence.Service
 	Inhibitor *inhibit.Inhibitor
 	Silent    *silent.Detector
+	Predict   *predict.Detector
 	Dispatch  *dispatch.Dispatcher
 	muter     alert.Muter
 

@@ -10,6 +10,8 @@ import (
 	"cityvitals/alert/dispatch"
 	"cityvitals/alert/inhibit"
 	"cityvitals/alert/silence"
+	"cityvitals/detect/forecast"
+	"cityvitals/detect/predict"
 	"cityvitals/detect/silent"
 	"cityvitals/detect/threshold"
 	"cityvitals/engine"
@@ -206,7 +208,8 @@ func (a *App) buildAlerts(ctx context.Context) error {
 	if err := a.buildDispatch(ctx); err != nil {
 		return err
 	}
-	a.Alerts, err = alert.NewManager(ctx, a.DB, alert.Config{}, a.publishAlertEvent, a.Audit, a.log)
+	a.Alerts, err = alert.NewManager(ctx, a.DB, alert.Config{RuleFor: map[string]time.Duration{predict.Rule: 0}},
+		a.publishAlertEvent, a.Audit, a.log)
 	if err != nil {
 		return err
 	}
@@ -214,27 +217,36 @@ func (a *App) buildAlerts(ctx context.Context) error {
 	a.Engine.Subscribe(func(c engine.LevelChange) {
 		a.Alerts.Submit(context.Background(), threshold.Finding(c, names))
 	})
-	return a.buildSilentDetector(ctx)
+	return a.buildStreamDetectors(ctx)
 }
 
-// buildSilentDetector watches every datastream for silence: it sees every
-// committed observation and is scanned as time passes.
-func (a *App) buildSilentDetector(ctx context.Context) error {
+// buildStreamDetectors sets up the detectors that watch datastreams
+// themselves: silent devices, and forecast crossings. Both see every
+// committed observation; their findings are collected as time passes.
+func (a *App) buildStreamDetectors(ctx context.Context) error {
 	cfg := silent.DefaultConfig()
 	cfg.Names = alertNames{a}.Unit
 	var err error
 	if a.Silent, err = silent.New(cfg); err != nil {
 		return err
 	}
+	if a.Predict, err = predict.New(forecast.DefaultConfig(), predict.DefaultTargets(), alertNames{a}.Unit); err != nil {
+		return err
+	}
 	var streams []silent.Stream
+	var watched []predict.Stream
 	err = a.DB.EachDatastream(ctx, func(ds model.Datastream) error {
 		streams = append(streams, silentStream(ds))
+		watched = append(watched, predict.Stream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit})
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("register streams for silence detection: %w", err)
+		return fmt.Errorf("register streams for the stream detectors: %w", err)
 	}
 	a.Silent.Register(streams...)
+	if err := a.Predict.Register(watched...); err != nil {
+		return err
+	}
 	// Warm: a stream's last stored reading is its last report.
 	ids := make([]int64, len(streams))
 	for i, s := range streams {
@@ -251,11 +263,15 @@ func (a *App) buildSilentDetector(ctx context.Context) error {
 		for _, o := range batch {
 			a.Silent.Seen(o.Stream, o.Time)
 		}
+		a.Predict.ObserveBatch(batch)
 	})
 	a.Inventory.OnStreamsCreated(func(ids []int64) {
 		for _, id := range ids {
 			if ds, ok := a.Registry.ByID(id); ok {
 				a.Silent.Register(silentStream(ds))
+				if err := a.Predict.Register(predict.Stream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit}); err != nil {
+					a.log.Error("watch stream for forecasts", "stream", ds.ID, "err", err)
+				}
 			}
 		}
 	})
@@ -376,7 +392,7 @@ func (a *App) advanceAlerts(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			now := a.alertClock()
-			for _, f := range a.Silent.Scan(now) {
+			for _, f := range append(a.Silent.Scan(now), a.Predict.Drain()...) {
 				a.Alerts.Submit(ctx, f)
 			}
 			if err := a.Alerts.Advance(ctx, now); err != nil {
