@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -319,5 +320,34 @@ func TestForecastWarnsBeforeTheGaugeCrosses(t *testing.T) {
 	a := list.Items[0]
 	if !strings.Contains(a.SummaryZH, "警戒水位") || a.Evidence["eta"] == nil {
 		t.Fatalf("forecast alert %+v lacks the stage or the ETA", a)
+	}
+}
+
+// TestAnomalyInAWatchedSeries feeds a week of a water main's pressure with
+// its daily rhythm, then a reading far off the pattern: an anomaly alert
+// fires for that stream.
+func TestAnomalyInAWatchedSeries(t *testing.T) {
+	h := startApp(t)
+	var ds struct{ ID int64 }
+	h.do(h.tokens[model.RoleAdmin], "POST", "/api/v1/datastreams", `{"key":"main-1/p","property":"water_pressure","interval":"15m"}`, 201, &ds)
+	start := time.Now().Add(-8 * 24 * time.Hour).Truncate(15 * time.Minute)
+	var lines []string
+	for i := range 96 * 7 {
+		v := 0.3 + 0.05*math.Sin(2*math.Pi*float64(i%96)/96) + 0.002*float64(i%7)
+		lines = append(lines, fmt.Sprintf(`{"datastream":%d,"time":%d,"value":%.4f}`, ds.ID, start.Add(time.Duration(i)*15*time.Minute).UnixMilli(), v))
+	}
+	lines = append(lines, fmt.Sprintf(`{"datastream":%d,"time":%d,"value":2.2}`, ds.ID, start.Add(96*7*15*time.Minute).UnixMilli()))
+	h.do(h.device, "POST", "/api/v1/observations", strings.Join(lines, "\n"), 200, nil)
+	var list struct {
+		Items []struct{ Labels map[string]string }
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		h.do(h.tokens[model.RoleViewer], "GET", "/api/v1/alerts?rule=anomaly&state=firing", "", 200, &list)
+		if len(list.Items) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(list.Items) != 1 || list.Items[0].Labels["stream"] != fmt.Sprint(ds.ID) {
+		t.Fatalf("anomaly alerts %+v, want one for stream %d", list.Items, ds.ID)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"cityvitals/alert/silence"
 	"cityvitals/api"
 	"cityvitals/auth"
+	"cityvitals/detect/anomaly"
 	"cityvitals/detect/predict"
 	"cityvitals/detect/silent"
 	"cityvitals/engine"
@@ -53,6 +54,7 @@ type App struct {
 	Inhibitor *inhibit.Inhibitor
 	Silent    *silent.Detector
 	Predict   *predict.Detector
+	Anomalies *anomaly.Watch
 	Dispatch  *dispatch.Dispatcher
 	muter     alert.Muter
 

@@ -10,6 +10,7 @@ import (
 	"cityvitals/alert/dispatch"
 	"cityvitals/alert/inhibit"
 	"cityvitals/alert/silence"
+	"cityvitals/detect/anomaly"
 	"cityvitals/detect/forecast"
 	"cityvitals/detect/predict"
 	"cityvitals/detect/silent"
@@ -208,7 +209,7 @@ func (a *App) buildAlerts(ctx context.Context) error {
 	if err := a.buildDispatch(ctx); err != nil {
 		return err
 	}
-	a.Alerts, err = alert.NewManager(ctx, a.DB, alert.Config{RuleFor: map[string]time.Duration{predict.Rule: 0}},
+	a.Alerts, err = alert.NewManager(ctx, a.DB, alert.Config{RuleFor: map[string]time.Duration{predict.Rule: 0, anomaly.Rule: 0}},
 		a.publishAlertEvent, a.Audit, a.log)
 	if err != nil {
 		return err
@@ -221,7 +222,7 @@ func (a *App) buildAlerts(ctx context.Context) error {
 }
 
 // buildStreamDetectors sets up the detectors that watch datastreams
-// themselves: silent devices, and forecast crossings. Both see every
+// themselves: silent devices, forecast crossings and anomalies. Both see every
 // committed observation; their findings are collected as time passes.
 func (a *App) buildStreamDetectors(ctx context.Context) error {
 	cfg := silent.DefaultConfig()
@@ -233,11 +234,15 @@ func (a *App) buildStreamDetectors(ctx context.Context) error {
 	if a.Predict, err = predict.New(forecast.DefaultConfig(), predict.DefaultTargets(), alertNames{a}.Unit); err != nil {
 		return err
 	}
+	if a.Anomalies, err = anomaly.NewWatch(anomaly.Config{}, anomaly.DefaultProperties, alertNames{a}.Unit); err != nil {
+		return err
+	}
 	var streams []silent.Stream
 	var watched []predict.Stream
 	err = a.DB.EachDatastream(ctx, func(ds model.Datastream) error {
 		streams = append(streams, silentStream(ds))
 		watched = append(watched, predict.Stream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit})
+		a.Anomalies.Register(anomaly.WatchStream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit})
 		return nil
 	})
 	if err != nil {
@@ -264,6 +269,7 @@ func (a *App) buildStreamDetectors(ctx context.Context) error {
 			a.Silent.Seen(o.Stream, o.Time)
 		}
 		a.Predict.ObserveBatch(batch)
+		a.Anomalies.ObserveBatch(batch)
 	})
 	a.Inventory.OnStreamsCreated(func(ids []int64) {
 		for _, id := range ids {
@@ -272,6 +278,7 @@ func (a *App) buildStreamDetectors(ctx context.Context) error {
 				if err := a.Predict.Register(predict.Stream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit}); err != nil {
 					a.log.Error("watch stream for forecasts", "stream", ds.ID, "err", err)
 				}
+				a.Anomalies.Register(anomaly.WatchStream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit})
 			}
 		}
 	})
@@ -392,7 +399,8 @@ func (a *App) advanceAlerts(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			now := a.alertClock()
-			for _, f := range append(a.Silent.Scan(now), a.Predict.Drain()...) {
+			found := append(a.Silent.Scan(now), a.Predict.Drain()...)
+			for _, f := range append(found, a.Anomalies.Drain()...) {
 				a.Alerts.Submit(ctx, f)
 			}
 			if err := a.Alerts.Advance(ctx, now); err != nil {
