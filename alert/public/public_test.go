@@ -30,7 +30,9 @@ func (names) Unit(code string) (model.Unit, bool) {
 	return model.Unit{}, false
 }
 
-func (names) Roots() []model.Unit { return []model.Unit{{Code: "310000", Level: model.LevelCity, Geometry: square}} }
+func (names) Roots() []model.Unit {
+	return []model.Unit{{Code: "310000", Level: model.LevelCity, Geometry: square}}
+}
 
 func alertAt(unit string, level int8, state model.AlertState) model.Alert {
 	return model.Alert{Fingerprint: "abc", Rule: "threshold", Level: level, State: state, StartsAt: 1000, UpdatedAt: 2000,
