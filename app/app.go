@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -101,6 +102,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 	if err := a.warmEngine(ctx); err != nil {
 		return nil, err
 	}
+	// Warming reads a lot of history once; hand that memory back now
+	// rather than when the scavenger gets to it.
+	debug.FreeOSMemory()
 	if err := a.buildTransports(); err != nil {
 		return nil, err
 	}

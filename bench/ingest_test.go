@@ -34,7 +34,7 @@ func TestMeasureOpenCountsStreams(t *testing.T) {
 	if _, err := PopulateStreams(context.Background(), dir, 2_500, nil); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := MeasureOpen(context.Background(), dir)
+	rep, err := MeasureOpen(context.Background(), dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,8 +65,10 @@ func PopulateStreams(ctx context.Context, dir string, n int, log *slog.Logger) (
 }
 
 // MeasureOpen opens dir as the server would (registry, inventory, latest
-// values) and reports the resident memory that costs.
-func MeasureOpen(ctx context.Context, dir string) (StreamsReport, error) {
+// values, vital-signs engine, detectors) and reports the resident memory
+// that costs. inspect, if not nil, runs while the platform is still open
+// (e.g. to write a heap profile).
+func MeasureOpen(ctx context.Context, dir string, inspect func()) (StreamsReport, error) {
 	began := time.Now()
 	a, err := app.Open(ctx, app.Config{DataDir: dir}, nil)
 	if err != nil {
@@ -80,6 +82,9 @@ func MeasureOpen(ctx context.Context, dir string) (StreamsReport, error) {
 	runtime.ReadMemStats(&ms)
 	rep.HeapInuseBytes = ms.HeapInuse
 	rep.RSSBytes, err = residentBytes()
+	if inspect != nil {
+		inspect()
+	}
 	if rep.Streams > 0 {
 		rep.BytesPerStream = float64(rep.RSSBytes) / float64(rep.Streams)
 	}

@@ -70,17 +70,26 @@ func (c *BenchIngestCmd) Run(ctx context.Context, g *Globals) error {
 // BenchStreamsCmd measures the memory of many registered datastreams with
 // live latest values, in a fresh process as the server would hold them.
 type BenchStreamsCmd struct {
-	N        int    `default:"1000000" help:"Datastreams to register."`
-	DataDir  string `help:"Use (and keep) this directory; default a temporary one."`
-	Existing bool   `help:"Only measure opening an already populated --data-dir." hidden:""`
-	JSON     bool   `help:"Print one JSON object."`
+	N          int    `default:"1000000" help:"Datastreams to register."`
+	DataDir    string `help:"Use (and keep) this directory; default a temporary one."`
+	Existing   bool   `help:"Only measure opening an already populated --data-dir." hidden:""`
+	MemProfile string `name:"memprofile" help:"With --existing: write a heap profile after opening."`
+	JSON       bool   `help:"Print one JSON object."`
 }
 
 // Run populates a directory, then re-executes itself to measure a fresh
 // process opening it, so the figure is not inflated by the population.
 func (c *BenchStreamsCmd) Run(ctx context.Context, g *Globals) error {
 	if c.Existing {
-		rep, err := bench.MeasureOpen(ctx, c.DataDir)
+		rep, err := bench.MeasureOpen(ctx, c.DataDir, func() {
+			if c.MemProfile == "" {
+				return
+			}
+			if f, err := os.Create(c.MemProfile); err == nil {
+				_ = pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		})
 		if err != nil {
 			return err
 		}

@@ -38,12 +38,14 @@ type Target struct {
 	NameEN string
 }
 
-// DefaultTargets are the crossings watched out of the box.
+// DefaultTargets are the crossings watched out of the box: slow build-ups
+// where a forecast buys time. Gas detectors are left to the threshold
+// detector: they are the most numerous sensors of a city and a leak
+// outruns an hourly trend.
 func DefaultTargets() []Target {
 	return []Target{
 		{Property: "flood_stage_index", Threshold: 0, Above: true, Horizon: 2 * time.Hour, Level: 2, Step: 5 * time.Minute, NameZH: "警戒水位", NameEN: "the warning stage"},
 		{Property: "flood_stage_index", Threshold: 1, Above: true, Horizon: 2 * time.Hour, Level: 3, Step: 5 * time.Minute, NameZH: "保证水位", NameEN: "the guaranteed stage"},
-		{Property: "gas_lel", Threshold: 25, Above: true, Horizon: 30 * time.Minute, Level: 3, Step: time.Minute, NameZH: "一级报警值 25 %LEL", NameEN: "the first alarm at 25 %LEL"},
 		{Property: "pm25", Threshold: 150, Above: true, Horizon: 6 * time.Hour, Level: 2, Step: time.Hour, NameZH: "重污染 150 µg/m³", NameEN: "heavy pollution at 150 µg/m³"},
 	}
 }
