@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"cityvitals/asset"
+	"cityvitals/internal/yamlnode"
 	"cityvitals/model"
 	"cityvitals/property"
 )
@@ -124,17 +125,17 @@ func (c *compiler) parseFile(name string, data []byte) (*file, error) {
 	}
 	root := doc.Content[0]
 	f := &file{domain: DomainInfo{
-		ID:     scalar(root, "domain"),
-		NameZH: scalar(root, "name_zh"),
-		NameEN: scalar(root, "name_en"),
+		ID:     yamlnode.Scalar(root, "domain"),
+		NameZH: yamlnode.Scalar(root, "name_zh"),
+		NameEN: yamlnode.Scalar(root, "name_en"),
 	}}
 	var probs problems
 	if !idPattern.MatchString(f.domain.ID) {
-		probs.addErr(model.Errorf(model.EINVALID, "%s:%d: domain: must be [a-z0-9_.]+, got %q", name, lineOf(root, "domain"), f.domain.ID))
+		probs.addErr(model.Errorf(model.EINVALID, "%s:%d: domain: must be [a-z0-9_.]+, got %q", name, yamlnode.Line(root, "domain"), f.domain.ID))
 	}
-	items := value(root, "indicators")
+	items := yamlnode.Value(root, "indicators")
 	if items == nil || items.Kind != yaml.SequenceNode {
-		probs.addErr(model.Errorf(model.EINVALID, "%s:%d: indicators: expected a list of indicators", name, lineOf(root, "indicators")))
+		probs.addErr(model.Errorf(model.EINVALID, "%s:%d: indicators: expected a list of indicators", name, yamlnode.Line(root, "indicators")))
 		return nil, probs.err()
 	}
 	for _, item := range items.Content {
@@ -163,11 +164,11 @@ type itemReader struct {
 
 func (r *itemReader) fail(field, format string, args ...any) {
 	r.bad = true
-	r.probs.add(r.name, lineOf(r.node, field), r.id, field, fmt.Sprintf(format, args...))
+	r.probs.add(r.name, yamlnode.Line(r.node, field), r.id, field, fmt.Sprintf(format, args...))
 }
 
 func (c *compiler) parseIndicator(name, domain string, item *yaml.Node, probs *problems) (entry, bool) {
-	r := &itemReader{name: name, node: item, id: scalar(item, "id"), probs: probs}
+	r := &itemReader{name: name, node: item, id: yamlnode.Scalar(item, "id"), probs: probs}
 	if item.Kind != yaml.MappingNode {
 		probs.addErr(model.Errorf(model.EINVALID, "%s:%d: expected a mapping for an indicator", name, item.Line))
 		return entry{}, false
@@ -181,15 +182,15 @@ func (c *compiler) parseIndicator(name, domain string, item *yaml.Node, probs *p
 		}
 	}
 	for _, f := range requiredFields {
-		if value(item, f) == nil {
+		if yamlnode.Value(item, f) == nil {
 			r.fail(f, "missing")
 		}
 	}
 	ind := &e.Indicator
 	*ind = Indicator{
-		ID: r.id, Parent: scalar(item, "parent"), Domain: domain,
+		ID: r.id, Parent: yamlnode.Scalar(item, "parent"), Domain: domain,
 		NameZH: r.text("name_zh"), NameEN: r.text("name_en"),
-		Unit: scalar(item, "unit"), Dept: r.text("dept"),
+		Unit: yamlnode.Scalar(item, "unit"), Dept: r.text("dept"),
 		Expr: r.text("expr"), WhyZH: r.text("why_zh"), WhyEN: r.text("why_en"),
 		File: name, Line: item.Line,
 	}
@@ -211,17 +212,17 @@ func (c *compiler) parseIndicator(name, domain string, item *yaml.Node, probs *p
 
 // readShape reads how the indicator is computed and graded.
 func (r *itemReader) readShape(ind *Indicator) {
-	ind.Level = scalar(r.node, "level")
-	if value(r.node, "level") != nil && model.UnitLevel(ind.Level).Depth() < 0 {
+	ind.Level = yamlnode.Scalar(r.node, "level")
+	if yamlnode.Value(r.node, "level") != nil && model.UnitLevel(ind.Level).Depth() < 0 {
 		r.fail("level", "unknown level %q, want grid, community, street, district or city", ind.Level)
 	}
 	ind.Window = r.window()
-	ind.Direction = Direction(scalar(r.node, "direction"))
+	ind.Direction = Direction(yamlnode.Scalar(r.node, "direction"))
 	switch ind.Direction {
 	case HighIsBad, LowIsBad, OutsideBand:
 		ind.Thresholds = r.thresholds("thresholds", ind.Direction)
 	default:
-		if value(r.node, "direction") != nil {
+		if yamlnode.Value(r.node, "direction") != nil {
 			r.fail("direction", "unknown direction %q, want high, low or band", ind.Direction)
 		}
 	}
@@ -234,7 +235,7 @@ func (r *itemReader) readShape(ind *Indicator) {
 
 func (r *itemReader) readRollup(ind *Indicator) {
 	ind.Rollup = RollupWorst
-	if v := value(r.node, "rollup"); v != nil {
+	if v := yamlnode.Value(r.node, "rollup"); v != nil {
 		ind.Rollup = RollupRule(v.Value)
 		if !slices.Contains(rollupRules, ind.Rollup) {
 			r.fail("rollup", "unknown rollup %q, want worst, max, min, sum, avg, share_above or none", v.Value)
@@ -243,19 +244,19 @@ func (r *itemReader) readRollup(ind *Indicator) {
 	ind.RollupHysteresis = r.number("rollup_hysteresis")
 	if ind.Rollup != RollupShareAbove {
 		for _, f := range []string{"rollup_level", "rollup_thresholds", "rollup_hysteresis"} {
-			if value(r.node, f) != nil {
+			if yamlnode.Value(r.node, f) != nil {
 				r.fail(f, "only with rollup: share_above")
 			}
 		}
 		return
 	}
-	lv := value(r.node, "rollup_level")
+	lv := yamlnode.Value(r.node, "rollup_level")
 	if lv == nil {
 		r.fail("rollup_level", "missing: share_above needs the level whose share is graded")
 	} else if ind.RollupLevel = levelNames[lv.Value]; ind.RollupLevel == 0 {
 		r.fail("rollup_level", "unknown level %q, want blue, yellow, orange or red", lv.Value)
 	}
-	if value(r.node, "rollup_thresholds") == nil {
+	if yamlnode.Value(r.node, "rollup_thresholds") == nil {
 		r.fail("rollup_thresholds", "missing: share_above needs thresholds on the share")
 		return
 	}
@@ -264,7 +265,7 @@ func (r *itemReader) readRollup(ind *Indicator) {
 
 // text returns a required text field, which must not be blank.
 func (r *itemReader) text(field string) string {
-	v := value(r.node, field)
+	v := yamlnode.Value(r.node, field)
 	if v == nil {
 		return "" // reported as missing
 	}
@@ -276,7 +277,7 @@ func (r *itemReader) text(field string) string {
 }
 
 func (r *itemReader) window() time.Duration {
-	v := value(r.node, "window")
+	v := yamlnode.Value(r.node, "window")
 	if v == nil {
 		return 0
 	}
@@ -294,7 +295,7 @@ func (r *itemReader) window() time.Duration {
 
 // number reads an optional number field; absent is 0.
 func (r *itemReader) number(field string) float64 {
-	v := value(r.node, field)
+	v := yamlnode.Value(r.node, field)
 	if v == nil {
 		return 0
 	}
@@ -306,7 +307,7 @@ func (r *itemReader) number(field string) float64 {
 }
 
 func (r *itemReader) sources() map[string]string {
-	v := value(r.node, "sources")
+	v := yamlnode.Value(r.node, "sources")
 	if v == nil {
 		return nil
 	}
@@ -319,7 +320,7 @@ func (r *itemReader) sources() map[string]string {
 }
 
 func (r *itemReader) effective() time.Time {
-	v := value(r.node, "effective")
+	v := yamlnode.Value(r.node, "effective")
 	if v == nil {
 		return time.Time{}
 	}
@@ -333,7 +334,7 @@ func (r *itemReader) effective() time.Time {
 // thresholds reads a thresholds mapping: {blue…red} for high and low,
 // {low: {blue…red}, high: {blue…red}} for band.
 func (r *itemReader) thresholds(field string, dir Direction) Thresholds {
-	node := value(r.node, field)
+	node := yamlnode.Value(r.node, field)
 	if node == nil {
 		return Thresholds{}
 	}
@@ -423,33 +424,4 @@ func toNumber(v *yaml.Node) (float64, bool) {
 		return 0, false
 	}
 	return f, true
-}
-
-// value returns the value node of key in mapping m, or nil.
-func value(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// lineOf returns the line of key's value in m, or m's own line when the
-// key is absent (a missing field is reported where the item starts).
-func lineOf(m *yaml.Node, key string) int {
-	if v := value(m, key); v != nil {
-		return v.Line
-	}
-	return m.Line
-}
-
-func scalar(m *yaml.Node, key string) string {
-	if v := value(m, key); v != nil && v.Kind == yaml.ScalarNode {
-		return v.Value
-	}
-	return ""
 }
