@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -20,6 +21,7 @@ var statusByCode = map[string]int{
 	model.EFORBIDDEN:    http.StatusForbidden,
 	model.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	model.EOVERLOADED:   http.StatusServiceUnavailable,
+	model.ETOOMANY:      http.StatusTooManyRequests,
 	model.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -44,10 +46,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if code == model.EUNAUTHORIZED {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="cityvitals"`)
 	}
-	if code == model.EOVERLOADED {
+	if code == model.EOVERLOADED || code == model.ETOOMANY {
 		wait := time.Second
 		if hint, ok := ingest.RetryAfter(err); ok && hint > 0 {
 			wait = hint
+		}
+		var throttled *throttledError
+		if errors.As(err, &throttled) {
+			wait = throttled.wait
 		}
 		w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 	}

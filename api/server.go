@@ -75,6 +75,7 @@ type Server struct {
 	log        *slog.Logger
 	mux        *http.ServeMux
 	routeTable []Route
+	logins     *loginThrottle
 }
 
 // New builds the route table.
@@ -85,7 +86,7 @@ func New(d Deps) *Server {
 	if d.MaxBodyBytes == 0 {
 		d.MaxBodyBytes = 16 << 20
 	}
-	s := &Server{Deps: d, log: d.Logger, mux: http.NewServeMux()}
+	s := &Server{Deps: d, log: d.Logger, mux: http.NewServeMux(), logins: newLoginThrottle()}
 	s.routes()
 	return s
 }

@@ -24,9 +24,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	key := throttleKey(r, req.Name)
+	if wait := s.logins.wait(key); wait > 0 {
+		s.fail(w, r, &throttledError{wait: wait})
+		return
+	}
 	secret, p, err := s.Auth.Login(r.Context(), req.Name, req.Password)
 	action := "auth.login"
-	if err != nil {
+	switch {
+	case err == nil:
+		s.logins.succeeded(key)
+	case model.ErrorCode(err) == model.EUNAUTHORIZED:
+		s.logins.failed(key)
+		action = "auth.login_failed"
+	default:
 		action = "auth.login_failed"
 	}
 	if model.ErrorCode(err) != model.EINTERNAL {

@@ -311,3 +311,34 @@ func TestSpatialScope(t *testing.T) {
 	h.do(operator, "POST", "/api/v1/datastreams", `{"key":"out","property":"pm25","location":{"lon":121.5055,"lat":31.2355}}`, 403, nil)
 	h.do(operator, "POST", "/api/v1/units/import?level=district", "{}", 403, nil)
 }
+
+// TestPasswordGuessingIsThrottled: after five wrong passwords for a name
+// the sixth attempt is refused with 429 and Retry-After — even with the
+// right password — and the failures are in the audit log.
+func TestPasswordGuessingIsThrottled(t *testing.T) {
+	h := startApp(t)
+	for range 5 {
+		h.do("", "POST", "/api/v1/auth/login", `{"name":"user-admin","password":"wrong guess 123"}`, 401, nil)
+	}
+	req, _ := http.NewRequest("POST", h.base+"/api/v1/auth/login", strings.NewReader(`{"name":"user-admin","password":"correct horse battery"}`))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("sixth attempt: %d, Retry-After %q; want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	h.do("", "POST", "/api/v1/auth/login", `{"name":"user-viewer","password":"correct horse battery"}`, 200, nil)
+	var audit struct{ Items []struct{ Action string } }
+	h.do(h.tokens[model.RoleAdmin], "GET", "/api/v1/audit?limit=1000", "", 200, &audit)
+	failed := 0
+	for _, r := range audit.Items {
+		if r.Action == "auth.login_failed" {
+			failed++
+		}
+	}
+	if failed != 5 {
+		t.Fatalf("%d failed logins audited, want 5", failed)
+	}
+}

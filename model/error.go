@@ -14,6 +14,7 @@ const (
 	EFORBIDDEN    = "forbidden"    // credentials fine, permission missing
 	ETOOLARGE     = "too_large"    // body, batch or attachment over its limit
 	EOVERLOADED   = "overloaded"   // backpressure: try again after a pause
+	ETOOMANY      = "too_many"     // this caller is going too fast (e.g. failed logins)
 	EINTERNAL     = "internal"     // our fault; details are logged, not sent
 )
 
