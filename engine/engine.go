@@ -119,6 +119,7 @@ type Engine struct {
 	cfg     Config
 	metrics *metrics
 	queue   *batchQueue
+	chunks  chunkPool // observation slices shared by Observe and the tick buffers
 
 	// work serialises the processing goroutines (Run, Flush, Warm): the
 	// processor is owned by whoever holds it.
@@ -166,7 +167,8 @@ func New(cfg Config, cat *indicator.Catalog, topo Topology, streams Streams) (*E
 	return e, nil
 }
 
-// Observe hands a committed batch to the engine. It copies the batch and
+// Observe hands a committed batch to the engine. It copies the batch (into
+// a pooled slice, recycled once the engine has buffered it) and
 // returns at once unless the queue is full; then it waits at most
 // Config.MaxBlock for room (backpressure on ingest) and enqueues past the
 // bound rather than drop, counting an overflow. It never drops.
@@ -174,7 +176,7 @@ func (e *Engine) Observe(batch []model.Observation) {
 	if len(batch) == 0 {
 		return
 	}
-	if overflowed := e.queue.push(append([]model.Observation(nil), batch...)); overflowed {
+	if overflowed := e.queue.push(e.chunks.copyOf(batch)); overflowed {
 		e.counters.overflows.Add(1)
 		e.metrics.overflows.Inc()
 	}
@@ -207,6 +209,7 @@ func (e *Engine) drain() {
 func (e *Engine) processQueued() {
 	for _, batch := range e.queue.takeAll() {
 		e.proc.accept(batch)
+		e.chunks.put(batch)
 	}
 	e.metrics.queueDepth.Set(float64(e.queue.depth()))
 }

@@ -1,10 +1,8 @@
 package engine
 
 import (
-	"cmp"
 	"math"
 	"runtime"
-	"slices"
 
 	"cityvitals/indicator"
 	"cityvitals/model"
@@ -45,7 +43,7 @@ type processor struct {
 // (tick − step, tick] not yet applied, and units whose indicators reading
 // the flagged properties must be evaluated at the tick.
 type tickEntry struct {
-	obs     []model.Observation
+	obs     obsBuffer
 	sorted  bool                   // obs are in (time, stream) order
 	minTime int64                  // of obs
 	dirty   map[*unitState]*bitset // property bits, see propertyPlan.bit
@@ -90,6 +88,10 @@ func (p *processor) ceilTick(t int64) int64 {
 // ones are counted and dropped.
 func (p *processor) accept(batch []model.Observation) {
 	c := &p.e.counters
+	// Batches mostly fall into one tick: remember its entry rather than
+	// look it up per observation. No entry is removed while accepting.
+	var cur *tickEntry
+	curTick := int64(math.MinInt64)
 	for _, o := range batch {
 		if o.Time <= p.frontier {
 			if st := p.known.get(o.Stream); st != nil && st.hasPointAt(o.Time) {
@@ -104,7 +106,10 @@ func (p *processor) accept(batch []model.Observation) {
 		if !p.seen || o.Time > p.maxSeen {
 			p.seen, p.maxSeen = true, o.Time
 		}
-		p.entry(p.ceilTick(o.Time)).add(o)
+		if tick := p.ceilTick(o.Time); cur == nil || tick != curTick {
+			cur, curTick = p.entry(tick), tick
+		}
+		cur.add(&p.e.chunks, o)
 	}
 	c.watermark.Store(p.watermark())
 	p.e.metrics.watermark.Set(float64(p.watermark()) / 1000)
@@ -112,9 +117,9 @@ func (p *processor) accept(batch []model.Observation) {
 
 // add buffers o, noting whether the buffer is still in (time, stream)
 // order, as it is when data arrives in time order.
-func (en *tickEntry) add(o model.Observation) {
-	if n := len(en.obs); n > 0 {
-		last := en.obs[n-1]
+func (en *tickEntry) add(pool *chunkPool, o model.Observation) {
+	if en.obs.len() > 0 {
+		last := en.obs.back()
 		if o.Time < last.Time || o.Time == last.Time && o.Stream < last.Stream {
 			en.sorted = false
 		}
@@ -122,7 +127,7 @@ func (en *tickEntry) add(o model.Observation) {
 	} else {
 		en.minTime = o.Time
 	}
-	en.obs = append(en.obs, o)
+	en.obs.push(pool, o)
 }
 
 func (p *processor) entry(tick int64) *tickEntry {
@@ -176,33 +181,38 @@ func (p *processor) flush() {
 // reports whether none is left. Of several observations of one stream at
 // one time the last received wins.
 func (p *processor) applyEntry(en *tickEntry, limit int64) bool {
-	if len(en.obs) == 0 {
+	if en.obs.len() == 0 {
 		return true
 	}
 	if en.minTime > limit {
 		return false
 	}
+	pool := &p.e.chunks
 	if !en.sorted {
-		slices.SortStableFunc(en.obs, func(a, b model.Observation) int {
-			return cmp.Or(cmp.Compare(a.Time, b.Time), cmp.Compare(a.Stream, b.Stream))
-		})
+		en.obs.sortStable(pool)
 		en.sorted = true
 	}
-	i := 0
-	for i < len(en.obs) && en.obs[i].Time <= limit {
-		last := i
-		for last+1 < len(en.obs) && en.obs[last+1].Time == en.obs[i].Time && en.obs[last+1].Stream == en.obs[i].Stream {
-			last++
+	for {
+		o, ok := en.obs.front()
+		if !ok || o.Time > limit {
+			break
 		}
-		p.apply(en.obs[last])
-		i = last + 1
+		en.obs.pop(pool)
+		for {
+			next, ok := en.obs.front()
+			if !ok || next.Time != o.Time || next.Stream != o.Stream {
+				break
+			}
+			o = next
+			en.obs.pop(pool)
+		}
+		p.apply(o)
 	}
-	en.obs = en.obs[i:]
-	if len(en.obs) == 0 {
-		en.obs = nil
+	first, ok := en.obs.front()
+	if !ok {
 		return true
 	}
-	en.minTime = en.obs[0].Time
+	en.minTime = first.Time
 	return false
 }
 
