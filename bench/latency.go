@@ -43,8 +43,12 @@ type LatencyReport struct {
 	StepMs       int64   `json:"step_ms"`
 	LatenessMs   int64   `json:"lateness_ms"`
 	LevelChanges int64   `json:"level_changes"`
-	Units        int     `json:"units"`
-	Streams      int     `json:"streams"`
+	// AlertP50Ms and AlertP99Ms time the same flips to the alert they
+	// fire or resolve on /alerts/stream.
+	AlertP50Ms float64 `json:"alert_p50_ms"`
+	AlertP99Ms float64 `json:"alert_p99_ms"`
+	Units      int     `json:"units"`
+	Streams    int     `json:"streams"`
 }
 
 // RunLatency measures how long after an observation is acknowledged the
@@ -90,18 +94,27 @@ func RunLatency(ctx context.Context, opts LatencyOptions) (LatencyReport, error)
 	if err != nil {
 		return LatencyReport{}, err
 	}
-	arrivals, closeSSE, err := watchChanges(ctx, a, base)
+	token, err := viewerToken(ctx, a)
+	if err != nil {
+		return LatencyReport{}, err
+	}
+	arrivals, closeSSE, err := watchStream(ctx, base, token, "/api/v1/vitals/changes/stream", isCityGasLeakChange)
 	if err != nil {
 		return LatencyReport{}, err
 	}
 	defer closeSSE()
+	alerts, closeAlerts, err := watchStream(ctx, base, token, "/api/v1/alerts/stream", isCityGasLeakAlert)
+	if err != nil {
+		return LatencyReport{}, err
+	}
+	defer closeAlerts()
 
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	var sent atomic.Int64
 	var wg sync.WaitGroup
 	wg.Go(func() { paceLoad(loadCtx, base, secret, load, opts.Rate, &sent) })
 	began := time.Now()
-	lat, err := runProbes(ctx, base, secret, probe[0].ID, opts.Probes, arrivals)
+	lat, alertLat, err := runProbes(ctx, base, secret, probe[0].ID, opts.Probes, arrivals, alerts)
 	stopLoad()
 	wg.Wait()
 	if err != nil {
@@ -109,24 +122,33 @@ func RunLatency(ctx context.Context, opts LatencyOptions) (LatencyReport, error)
 	}
 	rep := LatencyReport{Probes: len(lat), Units: opts.Units, Streams: opts.Streams, LoadObsPerS: float64(sent.Load()) / time.Since(began).Seconds(),
 		StepMs: opts.Step.Milliseconds(), LatenessMs: opts.Lateness.Milliseconds(), LevelChanges: a.Engine.Stats().LevelChanges}
-	slices.Sort(lat)
-	at := func(q float64) float64 { return lat[int(q*float64(len(lat)-1))].Seconds() * 1000 }
-	rep.P50Ms, rep.P99Ms, rep.MaxMs = at(0.5), at(0.99), at(1)
+	rep.P50Ms, rep.P99Ms, rep.MaxMs = quantileMs(lat, 0.5), quantileMs(lat, 0.99), quantileMs(lat, 1)
+	rep.AlertP50Ms, rep.AlertP99Ms = quantileMs(alertLat, 0.5), quantileMs(alertLat, 0.99)
 	return rep, nil
 }
 
-// watchChanges follows the SSE stream as the operations centre does and
-// delivers the arrival time of every gas-leak change of the city.
-func watchChanges(ctx context.Context, a *app.App, base string) (<-chan time.Time, func(), error) {
+func quantileMs(d []time.Duration, q float64) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	slices.Sort(d)
+	return d[int(q*float64(len(d)-1))].Seconds() * 1000
+}
+
+// viewerToken signs in a viewer, as the operations centre's screen does.
+func viewerToken(ctx context.Context, a *app.App) (string, error) {
 	if _, err := a.Accounts.CreateUser(ctx, "bench", account.NewUser{Name: "bench-viewer", Password: "bench-viewer-password", Role: model.RoleViewer}); err != nil {
-		return nil, nil, err
+		return "", err
 	}
 	token, _, err := a.Auth.Login(ctx, "bench-viewer", "bench-viewer-password")
-	if err != nil {
-		return nil, nil, err
-	}
+	return token, err
+}
+
+// watchStream follows an SSE stream and delivers the arrival time of
+// every event whose data the filter accepts.
+func watchStream(ctx context.Context, base, token, path string, keep func(event string, data []byte) bool) (<-chan time.Time, func(), error) {
 	sseCtx, cancel := context.WithCancel(ctx)
-	req, _ := http.NewRequestWithContext(sseCtx, "GET", base+"/api/v1/vitals/changes/stream", nil)
+	req, _ := http.NewRequestWithContext(sseCtx, "GET", base+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -137,22 +159,38 @@ func watchChanges(ctx context.Context, a *app.App, base string) (<-chan time.Tim
 	go func() {
 		defer resp.Body.Close()
 		sc := bufio.NewScanner(resp.Body)
+		event := ""
 		for sc.Scan() {
-			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
-				var c struct{ Indicator, Unit string }
-				if json.Unmarshal([]byte(data), &c) == nil && c.Indicator == "gas.leak" && c.Unit == "city" {
-					out <- time.Now()
-				}
+			line := sc.Text()
+			if e, ok := strings.CutPrefix(line, "event: "); ok {
+				event = e
+			}
+			if data, ok := strings.CutPrefix(line, "data: "); ok && keep(event, []byte(data)) {
+				out <- time.Now()
 			}
 		}
 	}()
 	return out, cancel, nil
 }
 
+func isCityGasLeakChange(_ string, data []byte) bool {
+	var c struct{ Indicator, Unit string }
+	return json.Unmarshal(data, &c) == nil && c.Indicator == "gas.leak" && c.Unit == "city"
+}
+
+func isCityGasLeakAlert(event string, data []byte) bool {
+	if event != "firing" && event != "resolved" {
+		return false
+	}
+	var e struct {
+		Alert struct{ Labels map[string]string }
+	}
+	return json.Unmarshal(data, &e) == nil && e.Alert.Labels["indicator"] == "gas.leak" && e.Alert.Labels["unit"] == ""
+}
+
 // runProbes flips the probe between normal and red and times each flip
 // from its acknowledgement to its arrival on the SSE stream.
-func runProbes(ctx context.Context, base, secret string, probe int64, n int, arrivals <-chan time.Time) ([]time.Duration, error) {
-	var lat []time.Duration
+func runProbes(ctx context.Context, base, secret string, probe int64, n int, arrivals, alerts <-chan time.Time) (lat, alertLat []time.Duration, err error) {
 	for i := range n {
 		value := 60.0
 		if i%2 == 1 {
@@ -161,17 +199,23 @@ func runProbes(ctx context.Context, base, secret string, probe int64, n int, arr
 		body := fmt.Sprintf(`{"datastream":%d,"time":%d,"value":%g}`, probe, time.Now().UnixMilli(), value)
 		acked, err := post(ctx, base, secret, []byte(body))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		select {
-		case at := <-arrivals:
-			lat = append(lat, at.Sub(acked))
-		case <-time.After(10 * time.Minute):
-			return nil, fmt.Errorf("probe %d: no level change arrived", i)
+		for _, w := range []struct {
+			ch   <-chan time.Time
+			into *[]time.Duration
+			what string
+		}{{arrivals, &lat, "level change"}, {alerts, &alertLat, "alert event"}} {
+			select {
+			case at := <-w.ch:
+				*w.into = append(*w.into, at.Sub(acked))
+			case <-time.After(time.Minute):
+				return nil, nil, fmt.Errorf("probe %d: no %s arrived", i, w.what)
+			}
 		}
 		time.Sleep(time.Duration(100+rand.IntN(200)) * time.Millisecond)
 	}
-	return lat, nil
+	return lat, alertLat, nil
 }
 
 func post(ctx context.Context, base, secret string, body []byte) (time.Time, error) {
