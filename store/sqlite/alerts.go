@@ -79,30 +79,9 @@ func (db *DB) Alerts(ctx context.Context, f store.AlertFilter, p store.Page) ([]
 	if f.Unit != "" {
 		where, args = append(where, "json_extract(labels, '$.unit') = ?"), append(args, f.Unit)
 	}
-	limit := pageSize(p)
-	args = append(args, limit+1)
-	rows, err := db.reader.QueryContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY fingerprint LIMIT ?`, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("query alerts: %w", err)
-	}
-	defer rows.Close()
-	var items []model.Alert
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		items = append(items, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("query alerts: %w", err)
-	}
-	if len(items) <= limit {
-		return items, "", nil
-	}
-	items = items[:limit]
-	return items, encodeCursor(items[limit-1].Fingerprint), nil
+	return queryPage(ctx, db.reader, "alerts", `SELECT `+alertColumns+` FROM alerts WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY fingerprint LIMIT ?`, args, pageSize(p),
+		scanAlert, func(a model.Alert) string { return a.Fingerprint })
 }
 
 func scanAlert(s scanner) (model.Alert, error) {

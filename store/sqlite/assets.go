@@ -111,31 +111,9 @@ func (db *DB) Assets(ctx context.Context, f store.AssetFilter, p store.Page) ([]
 	if f.Unit != "" {
 		where, args = append(where, "unit = ?"), append(args, f.Unit)
 	}
-	limit := pageSize(p)
-	// One row more than the page tells whether another page follows.
-	args = append(args, limit+1)
-	rows, err := db.reader.QueryContext(ctx, `SELECT `+assetColumns+` FROM assets WHERE `+
-		strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("query assets: %w", err)
-	}
-	defer rows.Close()
-	var items []model.Asset
-	for rows.Next() {
-		a, err := scanAsset(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("query assets: %w", err)
-		}
-		items = append(items, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("query assets: %w", err)
-	}
-	if len(items) <= limit {
-		return items, "", nil
-	}
-	items = items[:limit]
-	return items, encodeCursor(items[limit-1].ID), nil
+	return queryPage(ctx, db.reader, "assets", `SELECT `+assetColumns+` FROM assets WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY id LIMIT ?`, args, pageSize(p),
+		scanAsset, func(a model.Asset) string { return a.ID })
 }
 
 func scanAsset(s scanner) (model.Asset, error) {

@@ -1,7 +1,10 @@
 package sqlitestore
 
 import (
+	"context"
+	"database/sql"
 	"encoding/base64"
+	"fmt"
 	"strconv"
 
 	"cityvitals/model"
@@ -52,4 +55,32 @@ func decodeIDCursor(c string) (int64, error) {
 		return 0, model.Errorf(model.EINVALID, "page cursor %q is malformed", c)
 	}
 	return id, nil
+}
+
+// queryPage runs a page query whose last argument is the row limit: it
+// asks for one row more than the page, which tells whether another page
+// follows, and returns the cursor after the page's last key.
+func queryPage[T any](ctx context.Context, db *sql.DB, what, query string, args []any, limit int,
+	scan func(scanner) (T, error), key func(T) string) ([]T, string, error) {
+	rows, err := db.QueryContext(ctx, query, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("query %s: %w", what, err)
+	}
+	defer rows.Close()
+	var items []T
+	for rows.Next() {
+		item, err := scan(rows)
+		if err != nil {
+			return nil, "", fmt.Errorf("query %s: %w", what, err)
+		}
+		items = append(items, item)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("query %s: %w", what, err)
+	}
+	if len(items) <= limit {
+		return items, "", nil
+	}
+	items = items[:limit]
+	return items, encodeCursor(key(items[limit-1])), nil
 }
