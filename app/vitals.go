@@ -98,7 +98,7 @@ func levelChangeModel(c engine.LevelChange) model.LevelChange {
 // the platform serves, so a restart does not forget the vital signs.
 func (a *App) warmEngine(ctx context.Context) error {
 	var ids []int64
-	err := a.DB.EachDatastream(ctx, func(ds model.Datastream) error {
+	err := a.Registry.EachDatastream(ctx, func(ds model.Datastream) error {
 		ids = append(ids, ds.ID)
 		return nil
 	})
@@ -239,7 +239,7 @@ func (a *App) buildStreamDetectors(ctx context.Context) error {
 	}
 	var streams []silent.Stream
 	var watched []predict.Stream
-	err = a.DB.EachDatastream(ctx, func(ds model.Datastream) error {
+	err = a.Registry.EachDatastream(ctx, func(ds model.Datastream) error {
 		streams = append(streams, silentStream(ds))
 		watched = append(watched, predict.Stream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit})
 		a.Anomalies.Register(anomaly.WatchStream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit})

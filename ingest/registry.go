@@ -160,6 +160,26 @@ func (r *Registry) ByKey(key string) (model.Datastream, bool) {
 	return model.Datastream{}, false
 }
 
+// EachDatastream calls fn for every stream in the order they were added
+// (ID order after Load), stopping at fn's first error. It holds the read
+// lock throughout, so fn must not Put. It satisfies DatastreamSource, so
+// start-up code can read the registry instead of scanning the store again.
+func (r *Registry) EachDatastream(ctx context.Context, fn func(model.Datastream) error) error {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for i := range r.entries {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := fn(r.expand(&r.entries[i])); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Len returns the number of streams.
 func (r *Registry) Len() int {
 	r.mu.RLock()

@@ -225,3 +225,20 @@ func TestRegistryHeapPerStream(t *testing.T) {
 		t.Errorf("registry uses %.0f bytes per stream, want at most 300", perStream)
 	}
 }
+
+func TestRegistryEachDatastreamListsEveryStream(t *testing.T) {
+	r := NewRegistry()
+	r.Put(model.Datastream{ID: 1, Key: "a", Property: "pm25", Unit: "u1"}, model.Datastream{ID: 2, Key: "b", Property: "gas_lel"})
+	var got []model.Datastream
+	if err := r.EachDatastream(context.Background(), func(d model.Datastream) error { got = append(got, d); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != 1 || got[0].Unit != "u1" || got[1].Property != "gas_lel" {
+		t.Fatalf("each = %+v", got)
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := r.EachDatastream(context.Background(), func(model.Datastream) error { n++; return stop }); err != stop || n != 1 {
+		t.Fatalf("each did not stop at fn's error: %v after %d", err, n)
+	}
+}
