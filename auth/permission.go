@@ -26,6 +26,18 @@ const (
 	IndicatorWrite  Permission = "indicator.write"  // create and change indicators of the catalog
 	AlertRead       Permission = "alert.read"       // see alerts and follow them live
 	AlertAck        Permission = "alert.ack"        // acknowledge and assign alerts
+
+	IncidentRead     Permission = "incident.read"     // see incidents, their history, SLA clocks and plans
+	IncidentReport   Permission = "incident.report"   // enter an incident (manual entry, field inspection)
+	IncidentDispatch Permission = "incident.dispatch" // register, route, dispatch, plan field teams, activate plans
+	IncidentDispose  Permission = "incident.dispose"  // accept and feed back the disposal of a dispatched incident
+	IncidentVerify   Permission = "incident.verify"   // verify and close (核查结案), evaluate
+	IncidentApprove  Permission = "incident.approve"  // approve returns, extensions, suspensions, cancellations
+	TeamWrite        Permission = "team.write"        // create and change field teams
+	PlanWrite        Permission = "plan.write"        // create and change contingency plans
+	ReportSubmit     Permission = "report.submit"     // submit citizen reports (Open311 POST)
+	ReportRead       Permission = "report.read"       // read citizen reports (masked)
+	PersonalRead     Permission = "personal.read"     // see reporters' personal data unmasked
 )
 
 // Permissions lists every permission.
@@ -34,6 +46,8 @@ func Permissions() []Permission {
 		IngestWrite, ObservationRead, DatastreamRead, DatastreamWrite, UnitRead, UnitWrite,
 		AssetRead, AssetWrite, UserAdmin, TokenAdmin, AuditRead, MetricsRead,
 		VitalsRead, IndicatorWrite, AlertRead, AlertAck,
+		IncidentRead, IncidentReport, IncidentDispatch, IncidentDispose, IncidentVerify, IncidentApprove,
+		TeamWrite, PlanWrite, ReportSubmit, ReportRead, PersonalRead,
 	}
 }
 
@@ -65,19 +79,32 @@ type Policy struct {
 //	dispatcher  reads units, assets, datastreams, observations, vital signs
 //	            and alerts; acknowledges and assigns alerts
 //	field       a field worker: reads, updates assets, enters readings
-//	viewer      reads units, assets, datastreams, observations, vital signs
+//	viewer      reads units, assets, datastreams, observations, vital signs,
+//	            alerts and incidents
+//	supervisor  reads; approves returns, extensions, suspensions and
+//	            cancellations of incidents; verifies; acknowledges alerts
+//	inspector   reads; enters and verifies incidents (核查)
+//	citizen     a public reporting channel: submits and reads its reports
+//
+// Only admins and operators (who call reporters back) see reporters'
+// personal data unmasked.
 //
 // Devices get ingest.write only; provisioning devices also
 // datastream.write.
 func NewPolicy() *Policy {
-	read := []Permission{ObservationRead, DatastreamRead, UnitRead, AssetRead, VitalsRead, AlertRead}
+	read := []Permission{ObservationRead, DatastreamRead, UnitRead, AssetRead, VitalsRead, AlertRead, IncidentRead, ReportRead}
+	with := func(ps ...Permission) permissionSet { return setOf(append(slices.Clone(read), ps...)...) }
 	return &Policy{
 		roles: map[model.Role]permissionSet{
-			model.RoleAdmin:      setOf(Permissions()...),
-			model.RoleOperator:   setOf(append(slices.Clone(read), DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite, AlertAck)...),
-			model.RoleDispatcher: setOf(append(slices.Clone(read), AlertAck)...),
-			model.RoleField:      setOf(append(slices.Clone(read), AssetWrite, IngestWrite)...),
-			model.RoleViewer:     setOf(read...),
+			model.RoleAdmin: setOf(Permissions()...),
+			model.RoleOperator: with(DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite, AlertAck,
+				IncidentReport, IncidentDispatch, IncidentVerify, TeamWrite, PlanWrite, ReportSubmit, PersonalRead),
+			model.RoleDispatcher: with(AlertAck, IncidentReport, IncidentDispatch, TeamWrite),
+			model.RoleField:      with(AssetWrite, IngestWrite, IncidentReport, IncidentDispose),
+			model.RoleViewer:     with(),
+			model.RoleSupervisor: with(AlertAck, IncidentApprove, IncidentVerify),
+			model.RoleInspector:  with(IncidentReport, IncidentVerify),
+			model.RoleCitizen:    setOf(ReportSubmit, ReportRead),
 		},
 		device:      setOf(IngestWrite),
 		provisioner: setOf(IngestWrite, DatastreamWrite),

@@ -18,7 +18,7 @@ func TestPolicyAllowed(t *testing.T) {
 		}
 		return r
 	}
-	readOnly := row{ObservationRead: true, DatastreamRead: true, UnitRead: true, AssetRead: true, VitalsRead: true, AlertRead: true}
+	readOnly := row{ObservationRead: true, DatastreamRead: true, UnitRead: true, AssetRead: true, VitalsRead: true, AlertRead: true, IncidentRead: true, ReportRead: true}
 	with := func(base row, extra ...Permission) row {
 		r := row{}
 		for p, v := range base {
@@ -36,10 +36,14 @@ func TestPolicyAllowed(t *testing.T) {
 		want row
 	}{
 		{"admin", model.RoleAdmin, all(true)},
-		{"operator", model.RoleOperator, with(readOnly, DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite, AlertAck)},
-		{"dispatcher", model.RoleDispatcher, with(readOnly, AlertAck)},
-		{"field", model.RoleField, with(readOnly, AssetWrite, IngestWrite)},
+		{"operator", model.RoleOperator, with(readOnly, DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite, AlertAck,
+			IncidentReport, IncidentDispatch, IncidentVerify, TeamWrite, PlanWrite, ReportSubmit, PersonalRead)},
+		{"dispatcher", model.RoleDispatcher, with(readOnly, AlertAck, IncidentReport, IncidentDispatch, TeamWrite)},
+		{"field", model.RoleField, with(readOnly, AssetWrite, IngestWrite, IncidentReport, IncidentDispose)},
 		{"viewer", model.RoleViewer, readOnly},
+		{"supervisor", model.RoleSupervisor, with(readOnly, AlertAck, IncidentApprove, IncidentVerify)},
+		{"inspector", model.RoleInspector, with(readOnly, IncidentReport, IncidentVerify)},
+		{"citizen", model.RoleCitizen, row{ReportSubmit: true, ReportRead: true}},
 		{"unknown role", "root", all(false)},
 	} {
 		for _, p := range Permissions() {

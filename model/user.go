@@ -11,10 +11,13 @@ const (
 	RoleDispatcher Role = "dispatcher"
 	RoleField      Role = "field"
 	RoleViewer     Role = "viewer"
+	RoleSupervisor Role = "supervisor" // 督办: approves returns, extensions, suspensions, cancellations
+	RoleInspector  Role = "inspector"  // 核查: inspects, verifies disposals, registers hazards
+	RoleCitizen    Role = "citizen"    // a public reporting channel (12345 app, Open311 client)
 )
 
 // Roles lists every role.
-var Roles = []Role{RoleAdmin, RoleOperator, RoleDispatcher, RoleField, RoleViewer}
+var Roles = []Role{RoleAdmin, RoleOperator, RoleDispatcher, RoleField, RoleViewer, RoleSupervisor, RoleInspector, RoleCitizen}
 
 // User is a person who signs in. PasswordHash is a PHC-format argon2id
 // string and never leaves the server.
