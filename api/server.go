@@ -13,7 +13,9 @@ import (
 	"cityvitals/alert/public"
 	"cityvitals/asset"
 	"cityvitals/auth"
+	"cityvitals/incident"
 	"cityvitals/ingest"
+	"cityvitals/internal/fanout"
 	"cityvitals/inventory"
 	"cityvitals/model"
 	"cityvitals/store"
@@ -63,6 +65,8 @@ type Deps struct {
 	Silences     Silences
 	SilenceStore SilenceStore
 	PublicNames  public.Names
+	Incidents    IncidentService
+	IncidentHub  *fanout.Hub[incident.Change]
 	Logger       *slog.Logger
 	// MaxBodyBytes bounds every request body (ingest has its own, larger
 	// limit in the ingest config). 0 means 16 MiB.
@@ -163,6 +167,17 @@ func (s *Server) table() []Route {
 		r("POST", v1+"/silences", auth.AlertAck, s.createSilence),
 		r("POST", v1+"/silences/{id}/extend", auth.AlertAck, s.extendSilence),
 		r("DELETE", v1+"/silences/{id}", auth.AlertAck, s.expireSilence),
+
+		r("GET", v1+"/incidents", auth.IncidentRead, s.listIncidents),
+		r("POST", v1+"/incidents", auth.IncidentReport, s.createIncident),
+		r("GET", v1+"/incidents/board", auth.IncidentRead, s.incidentBoard),
+		r("GET", v1+"/incidents/stream", auth.IncidentRead, s.streamIncidents),
+		r("GET", v1+"/incidents/{id}", auth.IncidentRead, s.getIncident),
+		// Which role, department and area may take which step is the
+		// incident service's decision (incident/actions.go).
+		r("POST", v1+"/incidents/{id}/actions/{action}", auth.IncidentRead, s.actOnIncident),
+		r("POST", v1+"/incidents/{id}/attachments", auth.IncidentRead, s.attachToIncident),
+		r("GET", v1+"/incidents/{id}/attachments/{hash}", auth.IncidentRead, s.getIncidentAttachment),
 
 		r("GET", v1+"/users", auth.UserAdmin, s.listUsers),
 		r("POST", v1+"/users", auth.UserAdmin, s.createUser),

@@ -351,3 +351,41 @@ func TestAnomalyInAWatchedSeries(t *testing.T) {
 		t.Fatalf("anomaly alerts %+v, want one for stream %d", list.Items, ds.ID)
 	}
 }
+
+// TestFastPressureDropInAGasMain feeds a gas main steady at 400 kPa, then
+// falling 30 kPa a minute: the rate-of-change detector raises a red alert
+// about the drop while the pressure itself is still in its normal band.
+func TestFastPressureDropInAGasMain(t *testing.T) {
+	h := startApp(t)
+	var ds struct{ ID int64 }
+	h.do(h.tokens[model.RoleAdmin], "POST", "/api/v1/datastreams", `{"key":"main-7/p","property":"gas_pressure","interval":"1m"}`, 201, &ds)
+	start := time.Now().Add(-40 * time.Minute).Truncate(time.Minute)
+	var batch []string
+	for i := range 30 {
+		v := 400.0
+		if i >= 20 {
+			v = 400 - 30*float64(i-19)
+		}
+		batch = append(batch, fmt.Sprintf(`{"datastream":%d,"time":%d,"value":%g}`, ds.ID, start.Add(time.Duration(i)*time.Minute).UnixMilli(), v))
+	}
+	h.do(h.device, "POST", "/api/v1/observations", "["+strings.Join(batch, ",")+"]", 200, nil)
+	var list struct {
+		Items []struct {
+			Level     int
+			SummaryZH string `json:"summary_zh"`
+			Evidence  map[string]any
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		h.do(h.tokens[model.RoleViewer], "GET", "/api/v1/alerts?rule=rate&state=firing", "", 200, &list)
+		if len(list.Items) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(list.Items) != 1 {
+		t.Fatalf("%d rate alerts for one falling main, want 1", len(list.Items))
+	}
+	if a := list.Items[0]; a.Level != 4 || !strings.Contains(a.SummaryZH, "下降") || a.Evidence["rate"] == nil {
+		t.Fatalf("rate alert %+v: want red, about a drop, with the rate as evidence", a)
+	}
+}

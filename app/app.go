@@ -23,9 +23,12 @@ import (
 	"cityvitals/auth"
 	"cityvitals/detect/anomaly"
 	"cityvitals/detect/predict"
+	"cityvitals/detect/rate"
 	"cityvitals/detect/silent"
 	"cityvitals/engine"
+	"cityvitals/incident"
 	"cityvitals/ingest"
+	"cityvitals/internal/fanout"
 	"cityvitals/model"
 	"cityvitals/mqtt"
 	"cityvitals/notify/outbox"
@@ -56,8 +59,14 @@ type App struct {
 	Silent    *silent.Detector
 	Predict   *predict.Detector
 	Anomalies *anomaly.Watch
+	Rates     *rate.Detector
 	Dispatch  *dispatch.Dispatcher
 	muter     alert.Muter
+
+	Incidents       *incident.Service
+	IncidentHub     *fanout.Hub[incident.Change]
+	systemPrincipal auth.Principal
+	alertIntake     chan alert.Event
 
 	api         *api.Server
 	dispatchers []*outbox.Dispatcher
@@ -97,6 +106,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 		return nil, err
 	}
 	if err := a.buildAlerts(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.buildIncidents(); err != nil {
 		return nil, err
 	}
 	if err := a.warmEngine(ctx); err != nil {
@@ -157,6 +169,7 @@ func (a *App) buildTransports() error {
 		Vitals: a.Engine, Catalogs: a.Catalogs, Feed: a.Feed, Signs: a.History,
 		Alerts: a.Alerts, AlertStore: a.DB, AlertHub: a.AlertHub,
 		Silences: a.Silences, SilenceStore: a.DB, PublicNames: publicNames{alertNames{a}},
+		Incidents: a.Incidents, IncidentHub: a.IncidentHub,
 		Metrics: promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{Registry: a.Metrics}),
 		Logger:  a.log,
 	})
@@ -208,6 +221,11 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { feedDone <- a.Feed.Run(feedCtx) }()
 	alertsDone := make(chan error, 1)
 	go func() { alertsDone <- a.Alerts.Run(feedCtx) }()
+	// The intake outlives the alert manager, which may still publish
+	// while it drains.
+	intakeCtx, stopIntake := context.WithCancel(context.Background())
+	intakeDone := make(chan error, 1)
+	go func() { intakeDone <- a.runAlertIntake(intakeCtx) }()
 	engineCtx, stopEngine := context.WithCancel(context.Background())
 	engineDone := make(chan error, 1)
 	go func() { engineDone <- a.Engine.Run(engineCtx) }()
@@ -232,6 +250,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	g.Go(func() error { return a.newSampler().Run(gctx) })
 	g.Go(func() error { return a.advanceAlerts(gctx) })
+	g.Go(func() error { return a.Incidents.RunEscalation(gctx, a.escalationEvery()) })
 	for _, d := range a.dispatchers {
 		g.Go(func() error { return d.Run(gctx) })
 	}
@@ -256,6 +275,8 @@ func (a *App) Run(ctx context.Context) error {
 	err = errors.Join(err, wrapStop("engine", <-engineDone))
 	stopFeed()
 	err = errors.Join(err, wrapStop("alerts", <-alertsDone))
+	stopIntake()
+	err = errors.Join(err, wrapStop("incident intake", <-intakeDone))
 	return errors.Join(err, wrapStop("level-change feed", <-feedDone))
 }
 
@@ -264,6 +285,13 @@ func wrapStop(what string, err error) error {
 		return nil
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+func (a *App) escalationEvery() time.Duration {
+	if a.cfg.EscalationEvery > 0 {
+		return a.cfg.EscalationEvery
+	}
+	return 30 * time.Second
 }
 
 func (a *App) shutdownTimeout() time.Duration {

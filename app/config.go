@@ -40,6 +40,12 @@ type Config struct {
 	// AlertGroupWait is how long a new group of alerts collects before its
 	// first notification (0: dispatch's default, 30 s).
 	AlertGroupWait time.Duration
+	// SLAPolicyFile replaces the embedded SLA policy (calendars,
+	// categories, time limits); RoutingFile the embedded routing rules.
+	SLAPolicyFile string
+	RoutingFile   string
+	// EscalationEvery is how often SLA clocks are checked (0: 30 s).
+	EscalationEvery time.Duration
 	// NoEngine leaves the vital-signs engine unfed: only for benchmarks
 	// that measure what the engine costs ingest.
 	NoEngine bool

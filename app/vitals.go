@@ -13,6 +13,7 @@ import (
 	"cityvitals/detect/anomaly"
 	"cityvitals/detect/forecast"
 	"cityvitals/detect/predict"
+	"cityvitals/detect/rate"
 	"cityvitals/detect/silent"
 	"cityvitals/detect/threshold"
 	"cityvitals/engine"
@@ -222,7 +223,8 @@ func (a *App) buildAlerts(ctx context.Context) error {
 }
 
 // buildStreamDetectors sets up the detectors that watch datastreams
-// themselves: silent devices, forecast crossings and anomalies. Both see every
+// themselves: silent devices, forecast crossings, rates of change and
+// anomalies. All see every
 // committed observation; their findings are collected as time passes.
 func (a *App) buildStreamDetectors(ctx context.Context) error {
 	cfg := silent.DefaultConfig()
@@ -237,12 +239,16 @@ func (a *App) buildStreamDetectors(ctx context.Context) error {
 	if a.Anomalies, err = anomaly.NewWatch(anomaly.Config{}, anomaly.DefaultProperties, alertNames{a}.Unit); err != nil {
 		return err
 	}
+	if a.Rates, err = rate.New(rate.DefaultSpecs(), alertNames{a}.Unit); err != nil {
+		return err
+	}
 	var streams []silent.Stream
 	var watched []predict.Stream
 	err = a.Registry.EachDatastream(ctx, func(ds model.Datastream) error {
 		streams = append(streams, silentStream(ds))
 		watched = append(watched, predict.Stream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit})
 		a.Anomalies.Register(anomaly.WatchStream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit})
+		a.Rates.Register(rate.Stream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit})
 		return nil
 	})
 	if err != nil {
@@ -270,6 +276,7 @@ func (a *App) buildStreamDetectors(ctx context.Context) error {
 		}
 		a.Predict.ObserveBatch(batch)
 		a.Anomalies.ObserveBatch(batch)
+		a.Rates.ObserveBatch(batch)
 	})
 	a.Inventory.OnStreamsCreated(func(ids []int64) {
 		for _, id := range ids {
@@ -279,6 +286,7 @@ func (a *App) buildStreamDetectors(ctx context.Context) error {
 					a.log.Error("watch stream for forecasts", "stream", ds.ID, "err", err)
 				}
 				a.Anomalies.Register(anomaly.WatchStream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit})
+				a.Rates.Register(rate.Stream{ID: ds.ID, Property: ds.Property, Unit: ds.Unit})
 			}
 		}
 	})
@@ -315,6 +323,7 @@ func (a *App) publishAlertEvent(e alert.Event) {
 	if a.Dispatch != nil {
 		a.Dispatch.Observe(e)
 	}
+	a.takeAlertEvent(e)
 }
 
 // buildDispatch sets up notification dispatch to the webhooks, resuming
@@ -400,6 +409,7 @@ func (a *App) advanceAlerts(ctx context.Context) error {
 		case <-t.C:
 			now := a.alertClock()
 			found := append(a.Silent.Scan(now), a.Predict.Drain()...)
+			found = append(found, a.Rates.Drain()...)
 			for _, f := range append(found, a.Anomalies.Drain()...) {
 				a.Alerts.Submit(ctx, f)
 			}

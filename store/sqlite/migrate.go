@@ -146,6 +146,8 @@ CREATE TABLE silences (
 ) STRICT;
 CREATE INDEX silences_ends ON silences(ends_at);
 `,
+		// 4: incidents (案卷), their history, attachments and SLA clocks.
+		incidentsSchema,
 	}
 }
 

@@ -1,0 +1,225 @@
+package api
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"cityvitals/auth"
+	"cityvitals/incident"
+	"cityvitals/model"
+	"cityvitals/store"
+)
+
+// IncidentService is what the API asks of the closed loop.
+type IncidentService interface {
+	Open(ctx context.Context, p auth.Principal, n incident.New) (model.Incident, error)
+	Get(ctx context.Context, p auth.Principal, id int64) (model.Incident, error)
+	History(ctx context.Context, p auth.Principal, id int64) ([]model.IncidentEvent, error)
+	List(ctx context.Context, p auth.Principal, f store.IncidentFilter, pg store.Page) ([]model.Incident, string, error)
+	Act(ctx context.Context, p auth.Principal, id int64, c incident.Command) (model.Incident, error)
+	Attach(ctx context.Context, p auth.Principal, id int64, name string, r io.Reader) (model.Attachment, error)
+	Attachment(ctx context.Context, p auth.Principal, id int64, hash string) (model.Attachment, io.ReadSeekCloser, error)
+	Board(ctx context.Context, p auth.Principal, under string) (incident.Board, error)
+}
+
+// incidentFilter reads ?state (comma list), ?under, ?dept, ?category,
+// ?source, ?open, ?min_level and ?overdue.
+func incidentFilter(r *http.Request) (store.IncidentFilter, error) {
+	q := r.URL.Query()
+	f := store.IncidentFilter{Under: q.Get("under"), Dept: q.Get("dept"), Category: q.Get("category"), Source: model.IncidentSource(q.Get("source"))}
+	if s := q.Get("state"); s != "" {
+		for _, st := range strings.Split(s, ",") {
+			f.States = append(f.States, model.IncidentState(st))
+		}
+	}
+	minLevel, err := queryInt(r, "min_level", 0, 0, 4)
+	if err != nil {
+		return f, err
+	}
+	f.MinLevel = int8(minLevel)
+	for name, dst := range map[string]*bool{"open": &f.OpenOnly, "overdue": &f.Overdue} {
+		if v := q.Get(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return f, model.Errorf(model.EINVALID, "%s: %q is not true or false", name, clipText(v))
+			}
+			*dst = b
+		}
+	}
+	return f, nil
+}
+
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	pg, err := page(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, err := incidentFilter(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, next, err := s.Incidents.List(r.Context(), p, f, pg)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if items == nil {
+		items = []model.Incident{}
+	}
+	writeJSON(w, s.log, http.StatusOK, listing[model.Incident]{Items: items, Next: next})
+}
+
+// createIncident is manual entry by operators and field inspection; the
+// other sources (alerts, citizen reports, plans) are the platform's own.
+func (s *Server) createIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var n incident.New
+	if err := decodeJSON(r, &n); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	switch n.Source {
+	case "", model.SourceManual, model.SourceInspection:
+	default:
+		s.fail(w, r, model.Errorf(model.EINVALID, "source: only manual or inspection incidents are entered through the API, not %q", clipText(string(n.Source))))
+		return
+	}
+	if n.Register && !p.Can(auth.IncidentDispatch) {
+		s.fail(w, r, model.Errorf(model.EFORBIDDEN, "%s may not register incidents (register: true needs %s)", p.Name(), auth.IncidentDispatch))
+		return
+	}
+	n.Plan = ""
+	inc, err := s.Incidents.Open(r.Context(), p, n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, s.log, http.StatusCreated, inc)
+}
+
+type incidentDetail struct {
+	Incident model.Incident        `json:"incident"`
+	Events   []model.IncidentEvent `json:"events"`
+}
+
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	inc, err := s.Incidents.Get(r.Context(), p, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	events, err := s.Incidents.History(r.Context(), p, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, s.log, http.StatusOK, incidentDetail{Incident: inc, Events: events})
+}
+
+// actOnIncident takes one step of the loop; the incident service decides
+// who may take which step (role, department, area, state).
+func (s *Server) actOnIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var c incident.Command
+	if err := decodeJSON(r, &c); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c.Action = r.PathValue("action")
+	inc, err := s.Incidents.Act(r.Context(), p, id, c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, s.log, http.StatusOK, inc)
+}
+
+// attachToIncident takes the raw file as the body and its name as ?name.
+func (s *Server) attachToIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, incident.MaxAttachment+1)
+	a, err := s.Incidents.Attach(r.Context(), p, id, r.URL.Query().Get("name"), r.Body)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, s.log, http.StatusCreated, a)
+}
+
+func (s *Server) getIncidentAttachment(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	id, err := pathInt(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, content, err := s.Incidents.Attachment(r.Context(), p, id, r.PathValue("hash"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer content.Close()
+	w.Header().Set("Content-Type", a.Type)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(a.Name))
+	http.ServeContent(w, r, "", time.UnixMilli(a.At), content)
+}
+
+func (s *Server) incidentBoard(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	b, err := s.Incidents.Board(r.Context(), p, r.URL.Query().Get("under"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, s.log, http.StatusOK, b)
+}
+
+// streamIncidents is a server-sent-event stream of incident changes in
+// the caller's area. It keeps no backlog: load the board first.
+func (s *Server) streamIncidents(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	changes, cancel := s.IncidentHub.Subscribe()
+	defer cancel()
+	out, err := startSSE(w)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	keepAlive := time.NewTicker(keepAliveEvery)
+	defer keepAlive.Stop()
+	for n := 1; ; n++ {
+		select {
+		case c, ok := <-changes:
+			if !ok {
+				return
+			}
+			if s.checkScope(p, c.Incident.Unit) == nil && (c.Incident.Unit != "" || scopeOf(p) == "") &&
+				out.event(strconv.Itoa(n), c.Event.Action, c) != nil {
+				return
+			}
+		case <-keepAlive.C:
+			if out.keepAlive() != nil {
+				return
+			}
+		case <-r.Context().Done():
+			return
+		}
+	}
+}

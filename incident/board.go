@@ -1,0 +1,91 @@
+package incident
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"cityvitals/auth"
+	"cityvitals/model"
+	"cityvitals/store"
+)
+
+// Board is the incident board of an area: how many incidents stand at
+// each step of the loop, and the running SLA clocks, most urgent first.
+type Board struct {
+	Steps     map[model.IncidentState]int `json:"steps"`
+	Near      int                         `json:"near"`    // a deadline is near
+	Overdue   int                         `json:"overdue"` // a deadline has passed (incl. severe)
+	Clocks    []BoardClock                `json:"clocks"`  // at most MaxBoardClocks
+	Generated int64                       `json:"generated"`
+}
+
+// BoardClock is one running SLA clock on the board.
+type BoardClock struct {
+	ID         int64               `json:"id"`
+	Title      string              `json:"title"`
+	Category   string              `json:"category"`
+	Level      int8                `json:"level"`
+	State      model.IncidentState `json:"state"`
+	Dept       string              `json:"dept"`
+	Unit       string              `json:"unit"`
+	Deadline   int64               `json:"deadline"` // the next deadline: response until accepted, then disposal
+	Escalation model.Escalation    `json:"escalation"`
+	Pending    string              `json:"pending,omitempty"` // kind of a request awaiting approval
+}
+
+// MaxBoardClocks bounds the clocks a board lists.
+const MaxBoardClocks = 200
+
+// Board counts the incidents of the principal's area (or of under within
+// it) by step and lists the running clocks, nearest deadline first.
+func (s *Service) Board(ctx context.Context, p auth.Principal, under string) (Board, error) {
+	f, err := s.scopeFilter(p, store.IncidentFilter{Under: under})
+	if err != nil {
+		return Board{}, err
+	}
+	counts, err := s.st.IncidentCounts(ctx, f)
+	if err != nil {
+		return Board{}, fmt.Errorf("incident board: %w", err)
+	}
+	clocked, err := s.st.ClockedIncidents(ctx)
+	if err != nil {
+		return Board{}, fmt.Errorf("incident board: %w", err)
+	}
+	b := Board{Steps: counts, Clocks: []BoardClock{}, Generated: s.now().UnixMilli()}
+	for _, inc := range clocked {
+		if f.Under != "" && !s.under(inc.Unit, f.Under) {
+			continue
+		}
+		switch {
+		case inc.Escalation >= model.EscalationOverdue:
+			b.Overdue++
+		case inc.Escalation == model.EscalationNear:
+			b.Near++
+		}
+		b.Clocks = append(b.Clocks, boardClock(inc))
+	}
+	slices.SortFunc(b.Clocks, func(x, y BoardClock) int {
+		if x.Deadline != y.Deadline {
+			return int(x.Deadline - y.Deadline)
+		}
+		return int(x.ID - y.ID)
+	})
+	if len(b.Clocks) > MaxBoardClocks {
+		b.Clocks = b.Clocks[:MaxBoardClocks]
+	}
+	return b, nil
+}
+
+func boardClock(inc model.Incident) BoardClock {
+	deadline := inc.Clock.DisposeBy
+	if inc.RespondedAt == 0 && inc.Clock.RespondBy > 0 {
+		deadline = inc.Clock.RespondBy
+	}
+	c := BoardClock{ID: inc.ID, Title: inc.Title, Category: inc.Category, Level: inc.Level, State: inc.State,
+		Dept: inc.Dept, Unit: inc.Unit, Deadline: deadline, Escalation: inc.Escalation}
+	if inc.Pending != nil {
+		c.Pending = inc.Pending.Kind
+	}
+	return c
+}
