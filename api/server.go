@@ -67,7 +67,14 @@ type Deps struct {
 	PublicNames  public.Names
 	Incidents    IncidentService
 	IncidentHub  *fanout.Hub[incident.Change]
-	Logger       *slog.Logger
+	PlanSvc      PlanService
+	Teams        store.Teams
+	TeamPlans    TeamPlanner
+	Reports      ReportService
+	// Open311 serves GeoReport v2 at /open311/v2/; it authenticates
+	// every request by its api_key itself.
+	Open311 http.Handler
+	Logger  *slog.Logger
 	// MaxBodyBytes bounds every request body (ingest has its own, larger
 	// limit in the ingest config). 0 means 16 MiB.
 	MaxBodyBytes int64
@@ -179,6 +186,30 @@ func (s *Server) table() []Route {
 		r("POST", v1+"/incidents/{id}/attachments", auth.IncidentRead, s.attachToIncident),
 		r("GET", v1+"/incidents/{id}/attachments/{hash}", auth.IncidentRead, s.getIncidentAttachment),
 
+		r("GET", v1+"/reports", auth.ReportRead, s.listReports),
+		r("GET", v1+"/reports/export.csv", auth.ReportRead, s.exportReports),
+
+		r("GET", v1+"/teams", auth.IncidentRead, s.listTeams),
+		r("POST", v1+"/teams", auth.TeamWrite, s.createTeam),
+		r("GET", v1+"/teams/{id}", auth.IncidentRead, s.getTeam),
+		r("PUT", v1+"/teams/{id}", auth.TeamWrite, s.updateTeam),
+		r("POST", v1+"/teams/{id}/position", auth.TeamWrite, s.setTeamPosition),
+		r("GET", v1+"/team-plan", auth.IncidentDispatch, s.proposeTeamPlan),
+		r("POST", v1+"/team-plan/apply", auth.IncidentDispatch, s.applyTeamPlan),
+
+		r("GET", v1+"/plans", auth.IncidentRead, s.listPlans),
+		r("GET", v1+"/plans/{id}", auth.IncidentRead, s.getPlan),
+		r("GET", v1+"/plans/{id}/versions", auth.IncidentRead, s.listPlanVersions),
+		r("GET", v1+"/plans/{id}/versions/{v}", auth.IncidentRead, s.getPlanVersion),
+		r("PUT", v1+"/plans/{id}", auth.PlanWrite, s.putPlan),
+		r("POST", v1+"/plans/{id}/activate", auth.IncidentDispatch, s.activatePlan),
+		r("GET", v1+"/plan-activations", auth.IncidentRead, s.listActivations),
+		r("GET", v1+"/plan-activations/{id}", auth.IncidentRead, s.getActivation),
+		r("GET", v1+"/plan-activations/{id}/progress", auth.IncidentRead, s.activationProgress),
+		r("POST", v1+"/plan-activations/{id}/retry", auth.IncidentDispatch, s.retryActivation),
+		r("POST", v1+"/plan-activations/{id}/end", auth.IncidentDispatch, s.endActivation),
+		r("GET", v1+"/plan-vocabulary", auth.IncidentRead, s.planVocabulary),
+
 		r("GET", v1+"/users", auth.UserAdmin, s.listUsers),
 		r("POST", v1+"/users", auth.UserAdmin, s.createUser),
 		r("POST", v1+"/tokens", auth.TokenAdmin, s.createToken),
@@ -194,6 +225,9 @@ func (s *Server) routes() {
 	})
 	// Login is the one route that takes a password instead of a token.
 	s.mux.HandleFunc("POST /api/v1/auth/login", s.login)
+	if s.Open311 != nil {
+		s.mux.Handle("/open311/v2/", http.StripPrefix("/open311/v2", s.Open311))
+	}
 	s.routeTable = s.table()
 	for _, rt := range s.routeTable {
 		s.handle(rt)

@@ -389,3 +389,41 @@ func TestFastPressureDropInAGasMain(t *testing.T) {
 		t.Fatalf("rate alert %+v: want red, about a drop, with the rate as evidence", a)
 	}
 }
+
+// TestAdjacentManholesRaiseOneClusterAlert feeds three gas detectors in
+// manholes within 200 m of each other whose %LEL rises one after another:
+// one correlated cluster alert fires, a level above the single alarms.
+func TestAdjacentManholesRaiseOneClusterAlert(t *testing.T) {
+	h := startApp(t)
+	admin := h.tokens[model.RoleAdmin]
+	start := time.Now().Add(-20 * time.Minute).Truncate(time.Minute)
+	var lines []string
+	for i, lon := range []float64{121.4800, 121.4810, 121.4820} {
+		var ds struct{ ID int64 }
+		h.do(admin, "POST", "/api/v1/datastreams", fmt.Sprintf(`{"key":"mh-%d/lel","property":"gas_lel","interval":"1m","location":{"lon":%g,"lat":31.2300}}`, i, lon), 201, &ds)
+		lines = append(lines,
+			fmt.Sprintf(`{"datastream":%d,"time":%d,"value":2}`, ds.ID, start.UnixMilli()),
+			fmt.Sprintf(`{"datastream":%d,"time":%d,"value":30}`, ds.ID, start.Add(time.Duration(2+i)*time.Minute).UnixMilli()))
+	}
+	h.do(h.device, "POST", "/api/v1/observations", "["+strings.Join(lines, ",")+"]", 200, nil)
+	var list struct {
+		Items []struct {
+			Level     int
+			Labels    map[string]string
+			SummaryZH string `json:"summary_zh"`
+			Evidence  map[string]any
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		h.do(h.tokens[model.RoleViewer], "GET", "/api/v1/alerts?rule=cluster&state=firing", "", 200, &list)
+		if len(list.Items) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(list.Items) != 1 {
+		t.Fatalf("%d cluster alerts for three adjacent manholes, want 1", len(list.Items))
+	}
+	if a := list.Items[0]; a.Level != 3 || a.Labels["kind"] != "gas_leak" || a.Evidence["count"] != 3.0 {
+		t.Fatalf("cluster alert %+v: want orange gas_leak with 3 members", a)
+	}
+}

@@ -21,17 +21,22 @@ import (
 	"cityvitals/alert/silence"
 	"cityvitals/api"
 	"cityvitals/auth"
+	"cityvitals/citizen"
 	"cityvitals/detect/anomaly"
+	"cityvitals/detect/cluster"
 	"cityvitals/detect/predict"
 	"cityvitals/detect/rate"
 	"cityvitals/detect/silent"
 	"cityvitals/engine"
+	"cityvitals/fieldops"
 	"cityvitals/incident"
 	"cityvitals/ingest"
 	"cityvitals/internal/fanout"
 	"cityvitals/model"
 	"cityvitals/mqtt"
 	"cityvitals/notify/outbox"
+	"cityvitals/open311"
+	"cityvitals/plan"
 	pebblestore "cityvitals/store/pebble"
 	"cityvitals/vitals"
 )
@@ -60,11 +65,18 @@ type App struct {
 	Predict   *predict.Detector
 	Anomalies *anomaly.Watch
 	Rates     *rate.Detector
-	Dispatch  *dispatch.Dispatcher
-	muter     alert.Muter
+	Clusters  *cluster.Detector
+	// clusterFeed turns readings and findings into cluster signals.
+	clusterFeed *clusterFeed
+	Dispatch    *dispatch.Dispatcher
+	muter       alert.Muter
 
 	Incidents       *incident.Service
 	IncidentHub     *fanout.Hub[incident.Change]
+	Plans           *plan.Service
+	TeamPlans       *fieldops.Planner
+	Reports         *citizen.Service
+	open311         *open311.Handler
 	systemPrincipal auth.Principal
 	alertIntake     chan alert.Event
 
@@ -108,7 +120,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error)
 	if err := a.buildAlerts(ctx); err != nil {
 		return nil, err
 	}
-	if err := a.buildIncidents(); err != nil {
+	if err := a.buildIncidents(ctx); err != nil {
 		return nil, err
 	}
 	if err := a.warmEngine(ctx); err != nil {
@@ -169,7 +181,8 @@ func (a *App) buildTransports() error {
 		Vitals: a.Engine, Catalogs: a.Catalogs, Feed: a.Feed, Signs: a.History,
 		Alerts: a.Alerts, AlertStore: a.DB, AlertHub: a.AlertHub,
 		Silences: a.Silences, SilenceStore: a.DB, PublicNames: publicNames{alertNames{a}},
-		Incidents: a.Incidents, IncidentHub: a.IncidentHub,
+		Incidents: a.Incidents, IncidentHub: a.IncidentHub, PlanSvc: a.Plans, Teams: a.DB, TeamPlans: a.TeamPlans,
+		Reports: a.Reports, Open311: a.open311,
 		Metrics: promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{Registry: a.Metrics}),
 		Logger:  a.log,
 	})

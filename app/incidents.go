@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"cityvitals/alert"
+	"cityvitals/fieldops"
 	"cityvitals/incident"
 	"cityvitals/internal/fanout"
 	"cityvitals/model"
@@ -17,7 +18,7 @@ import (
 // buildIncidents sets up the closed loop: SLA policy, routing, the
 // incident service, its live hub, webhook notices and the intake that
 // turns alert events into incidents.
-func (a *App) buildIncidents() error {
+func (a *App) buildIncidents(ctx context.Context) error {
 	policy := sla.DefaultPolicy()
 	if a.cfg.SLAPolicyFile != "" {
 		var err error
@@ -43,12 +44,37 @@ func (a *App) buildIncidents() error {
 		return err
 	}
 	a.Incidents.KeepFiles(files)
+	a.Incidents.CheckTeams(func(ctx context.Context, id int64) (string, error) {
+		t, err := a.DB.Team(ctx, id)
+		return t.Dept, err
+	})
+	a.TeamPlans = fieldops.New(a.DB, a.DB, a.Incidents, a.Inventory, time.Now)
+	a.Incidents.Listen(a.placeUrgent)
 	a.IncidentHub = fanout.New[incident.Change]()
 	a.Incidents.Listen(a.IncidentHub.Publish)
 	a.Incidents.Listen(a.noticeIncident)
 	a.systemPrincipal = a.Auth.Policy().UserPrincipal(model.User{Name: "system", Role: model.RoleAdmin}, model.TokenAPI)
 	a.alertIntake = make(chan alert.Event, 4096)
-	return nil
+	if err := a.buildPlans(ctx, policy); err != nil {
+		return err
+	}
+	return a.buildReports(ctx)
+}
+
+// placeUrgent re-plans the field teams when a red incident is dispatched
+// without a team, and sends it to the best one at once. It runs apart
+// from the change that triggered it (listeners must not block).
+func (a *App) placeUrgent(c incident.Change) {
+	if c.Event.Action != "dispatch" || c.Incident.Level < 4 || c.Incident.Team != 0 {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, _, err := a.TeamPlans.PlaceUrgent(ctx, a.systemPrincipal, c.Incident.ID); err != nil {
+			a.log.Error("place urgent incident", "incident", c.Incident.ID, "err", err)
+		}
+	}()
 }
 
 // noticeIncident queues an incident change for every webhook receiver
@@ -79,8 +105,9 @@ func (a *App) takeAlertEvent(e alert.Event) {
 	}
 }
 
-// runAlertIntake registers and follows incidents for alert events, in
-// the order the alerts changed.
+// runAlertIntake registers and follows incidents for alert events, and
+// activates the contingency plans they call for, in the order the alerts
+// changed.
 func (a *App) runAlertIntake(ctx context.Context) error {
 	rules := incident.DefaultAutoRules()
 	for {
@@ -91,6 +118,7 @@ func (a *App) runAlertIntake(ctx context.Context) error {
 			if err := a.Incidents.FromAlert(ctx, a.systemPrincipal, rules, e); err != nil {
 				a.log.Error("incident from alert", "alert", e.Alert.Fingerprint, "err", err)
 			}
+			a.activatePlans(ctx, e)
 		}
 	}
 }

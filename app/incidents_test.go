@@ -166,7 +166,8 @@ func TestRedGasAlertOpensAnIncident(t *testing.T) {
 
 	var list struct{ Items []incidentJSON }
 	deadline := time.Now().Add(10 * time.Second)
-	for len(list.Items) == 0 && time.Now().Before(deadline) {
+	// Registered and dispatched are two steps: wait for the second.
+	for (len(list.Items) == 0 || list.Items[0].State != "dispatched") && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 		h.do(viewer, "GET", "/api/v1/incidents?source=alert", "", 200, &list)
 	}

@@ -11,6 +11,7 @@ import (
 	"cityvitals/alert/inhibit"
 	"cityvitals/alert/silence"
 	"cityvitals/detect/anomaly"
+	"cityvitals/detect/cluster"
 	"cityvitals/detect/forecast"
 	"cityvitals/detect/predict"
 	"cityvitals/detect/rate"
@@ -210,7 +211,7 @@ func (a *App) buildAlerts(ctx context.Context) error {
 	if err := a.buildDispatch(ctx); err != nil {
 		return err
 	}
-	a.Alerts, err = alert.NewManager(ctx, a.DB, alert.Config{RuleFor: map[string]time.Duration{predict.Rule: 0, anomaly.Rule: 0}},
+	a.Alerts, err = alert.NewManager(ctx, a.DB, alert.Config{RuleFor: map[string]time.Duration{predict.Rule: 0, anomaly.Rule: 0, cluster.Rule: 0}},
 		a.publishAlertEvent, a.Audit, a.log)
 	if err != nil {
 		return err
@@ -242,6 +243,11 @@ func (a *App) buildStreamDetectors(ctx context.Context) error {
 	if a.Rates, err = rate.New(rate.DefaultSpecs(), alertNames{a}.Unit); err != nil {
 		return err
 	}
+	if a.Clusters, err = cluster.New(cluster.DefaultPatterns(), alertNames{a}.Unit); err != nil {
+		return err
+	}
+	a.clusterFeed = &clusterFeed{d: a.Clusters, streams: a.Registry.ByID, alarms: map[int64]bool{},
+		onError: func(err error) { a.log.Warn("cluster signal", "err", err) }}
 	var streams []silent.Stream
 	var watched []predict.Stream
 	err = a.Registry.EachDatastream(ctx, func(ds model.Datastream) error {
@@ -277,6 +283,7 @@ func (a *App) buildStreamDetectors(ctx context.Context) error {
 		a.Predict.ObserveBatch(batch)
 		a.Anomalies.ObserveBatch(batch)
 		a.Rates.ObserveBatch(batch)
+		a.clusterFeed.observeBatch(batch)
 	})
 	a.Inventory.OnStreamsCreated(func(ids []int64) {
 		for _, id := range ids {
@@ -408,8 +415,11 @@ func (a *App) advanceAlerts(ctx context.Context) error {
 			return nil
 		case <-t.C:
 			now := a.alertClock()
+			rates := a.Rates.Drain()
+			a.clusterFeed.observeFindings(rates)
+			a.Clusters.Advance(now)
 			found := append(a.Silent.Scan(now), a.Predict.Drain()...)
-			found = append(found, a.Rates.Drain()...)
+			found = append(append(found, rates...), a.Clusters.Drain()...)
 			for _, f := range append(found, a.Anomalies.Drain()...) {
 				a.Alerts.Submit(ctx, f)
 			}

@@ -78,6 +78,10 @@ func steps() map[string]step {
 			perms: []auth.Permission{auth.IncidentReport, auth.IncidentDispatch, auth.IncidentDispose, auth.IncidentVerify, auth.IncidentApprove},
 			from:  model.IncidentStates, do: unchanged,
 		},
+		"assign": {
+			perms: []auth.Permission{auth.IncidentDispatch},
+			from:  []model.IncidentState{model.IncidentDispatched, model.IncidentDisposing}, do: assign,
+		},
 		"link": {perms: []auth.Permission{auth.IncidentDispatch}, from: openStates, do: (*Service).link},
 		// merge is handled by Merge (it changes two incidents); listed
 		// here for its permission and states.
@@ -149,10 +153,33 @@ func (s *Service) checkCommand(ctx context.Context, inc model.Incident, st step,
 	case len(c.Attachments) > 20:
 		return model.Errorf(model.EINVALID, "attachments: at most 20 per step, got %d", len(c.Attachments))
 	}
+	if err := s.checkTeam(ctx, inc, c); err != nil {
+		return err
+	}
 	for _, h := range c.Attachments {
 		if _, err := s.st.Attachment(ctx, inc.ID, h); err != nil {
 			return model.Errorf(model.EINVALID, "attachments: %q is not attached to incident %d (upload it first)", clip(h), inc.ID)
 		}
+	}
+	return nil
+}
+
+// checkTeam refuses a field team that does not exist or belongs to
+// another department than the one the incident goes to.
+func (s *Service) checkTeam(ctx context.Context, inc model.Incident, c Command) error {
+	if c.Team == 0 || s.teamDept == nil {
+		return nil
+	}
+	dept, err := s.teamDept(ctx, c.Team)
+	if err != nil {
+		return model.Errorf(model.EINVALID, "team: %d is not a field team", c.Team)
+	}
+	want := inc.Dept
+	if c.Dept != "" {
+		want = c.Dept
+	}
+	if dept != want {
+		return model.Errorf(model.EINVALID, "team: %d belongs to department %q, the incident to %q", c.Team, dept, want)
 	}
 	return nil
 }
@@ -295,6 +322,16 @@ func evaluate(_ *Service, inc *model.Incident, _ auth.Principal, c Command, _ ti
 		Note:            c.Note,
 	}
 	return model.IncidentEvaluated, nil
+}
+
+// assign sends a dispatched incident to a field team (or person) of its
+// department: the dispatcher's decision or override of the team plan.
+func assign(_ *Service, inc *model.Incident, _ auth.Principal, c Command, _ time.Time) (model.IncidentState, error) {
+	if c.Team <= 0 && c.Assignee == "" {
+		return "", model.Errorf(model.EINVALID, "team: name the field team (or an assignee)")
+	}
+	inc.Team, inc.Assignee = c.Team, c.Assignee
+	return inc.State, nil
 }
 
 // link makes the incident a child of c.Target.

@@ -79,6 +79,8 @@ type Service struct {
 	now    func() time.Time
 	log    *slog.Logger
 	listen []func(Change)
+	// teamDept, if set, names a field team's department (for checks).
+	teamDept func(ctx context.Context, team int64) (string, error)
 }
 
 // NewService builds the service. now is the clock (time.Now in
@@ -95,6 +97,12 @@ func NewService(st store.Incidents, clocks Clocks, router *Router, places Places
 
 // KeepFiles sets where attachments are kept; without it Attach refuses.
 func (s *Service) KeepFiles(f *Files) { s.files = f }
+
+// CheckTeams makes dispatch and assign refuse unknown field teams and
+// teams of another department; dept returns a team's department.
+func (s *Service) CheckTeams(dept func(ctx context.Context, team int64) (string, error)) {
+	s.teamDept = dept
+}
 
 // Listen adds a listener called after every stored change. Listeners
 // are added before the service is used; they must not block.

@@ -200,7 +200,7 @@ func TestRequestsNeedAnotherPersonsApproval(t *testing.T) {
 		}
 	})
 	t.Run("cancel; the requester may not approve", func(t *testing.T) {
-		inc := f.dispatched(t, "exposed_garbage", "sanitation")
+		inc := f.dispatched(t, "exposed_garbage", "greening")
 		f.act(t, dispatcher, inc.ID, Command{Action: "request", Kind: RequestCancel, Note: "重复上报"})
 		_, err := f.svc.Act(ctx, f.user("qian.dispatch", model.RoleSupervisor, "", ""), inc.ID, Command{Action: "approve"})
 		wantCode(t, err, model.EFORBIDDEN)
@@ -385,7 +385,7 @@ func TestRoutingRules(t *testing.T) {
 	}{
 		{RouteInput{Category: "gas_leak"}, "gas"},
 		{RouteInput{Category: "other", Domain: "drainage"}, "drainage"},
-		{RouteInput{Category: "exposed_garbage"}, "sanitation"},
+		{RouteInput{Category: "exposed_garbage"}, "greening"},
 		{RouteInput{Category: "other", Unit: "310101002"}, "street-office"},
 	} {
 		if dept, _, err := r.Route(tc.in); err != nil || dept != tc.dept {

@@ -28,6 +28,8 @@ type ServeCmd struct {
 	EngineStep      time.Duration `help:"Vital-signs evaluation tick (event time)." default:"1m"`
 	EngineLateness  time.Duration `help:"How long the engine waits for late observations (event time) before evaluating a tick." default:"2m"`
 	Indicators      []string      `help:"Extra indicator catalog files (YAML, see docs/indicators.md), added to the default catalog." type:"existingfile"`
+	SLAPolicy       string        `name:"sla-policy" help:"SLA policy file replacing the embedded one (calendars, categories, time limits; see docs/incidents.md)." type:"existingfile"`
+	Routing         string        `help:"Incident routing rules replacing the embedded ones (CEL; see docs/incidents.md)." type:"existingfile"`
 
 	Webhook []string `help:"Alert webhook 'NAME=URL', repeatable; its signing secret comes from CITYVITALS_WEBHOOK_SECRET_<NAME>."`
 
@@ -123,6 +125,7 @@ func (c *ServeCmd) config() (app.Config, error) {
 		Bridge: bridge, Ingest: c.IngestFlags.config(),
 		SessionTTL: c.SessionTTL, ShutdownTimeout: c.ShutdownTimeout,
 		IndicatorFiles: c.Indicators, EngineStep: c.EngineStep, EngineLateness: c.EngineLateness,
+		SLAPolicyFile: c.SLAPolicy, RoutingFile: c.Routing,
 	}, err
 }
 

@@ -148,6 +148,12 @@ CREATE INDEX silences_ends ON silences(ends_at);
 `,
 		// 4: incidents (案卷), their history, attachments and SLA clocks.
 		incidentsSchema,
+		// 5: contingency plans (versioned) and their activations.
+		plansSchema,
+		// 6: field teams.
+		teamsSchema,
+		// 7: citizen reports and their reporters' personal data, kept apart.
+		reportsSchema,
 	}
 }
 
