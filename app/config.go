@@ -37,6 +37,12 @@ type Config struct {
 	// Webhooks receive every alert event (firing, updated, resolved,
 	// acknowledged, assigned) through the persisted outbox.
 	Webhooks []webhook.Receiver
+	// AlertEscalation names, per level, the webhook that also gets the
+	// repeats of unacknowledged alerts; AlertRepeatAfter is, per level, how
+	// long a firing alert may stay unacknowledged before it is sent again
+	// (nil: dispatch's defaults).
+	AlertEscalation  map[int8]string
+	AlertRepeatAfter map[int8]time.Duration
 	// AlertGroupWait is how long a new group of alerts collects before its
 	// first notification (0: dispatch's default, 30 s).
 	AlertGroupWait time.Duration

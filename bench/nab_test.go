@@ -114,11 +114,13 @@ func TestRunNABRejectsMalformedFiles(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
+		want string // in the error besides the file name
 	}{
-		{"value not a number", "timestamp,value\n2015-02-26 21:42:53,abc\n"},
-		{"bad timestamp", "timestamp,value\nyesterday,1\n"},
-		{"missing column", "timestamp,value\n2015-02-26 21:42:53\n"},
-		{"empty file", ""},
+		{"value not a number", "timestamp,value\n2015-02-26 21:42:53,1\n2015-02-26 21:47:53,abc\n", "line 3"},
+		{"bad timestamp", "timestamp,value\nyesterday,1\n", "line 2"},
+		{"missing column", "timestamp,value\n2015-02-26 21:42:53\n", "line 2"},
+		{"bad row after a full batch", series(nabBatch+5, func(int) float64 { return 1 }) + "2015-02-27 00:00:00,x\n", "line " + strconv.Itoa(nabBatch+7)},
+		{"empty file", "", "header"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,8 +128,8 @@ func TestRunNABRejectsMalformedFiles(t *testing.T) {
 			root := writeNABFolder(t, map[string]string{"cat/bad.csv": tt.body})
 			out := t.TempDir()
 			_, err := RunNAB(context.Background(), NABOptions{DataDir: root, OutDir: out})
-			if model.ErrorCode(err) != model.EINVALID || !strings.Contains(err.Error(), "bad.csv") {
-				t.Fatalf("got %v, want EINVALID naming bad.csv", err)
+			if model.ErrorCode(err) != model.EINVALID || !strings.Contains(err.Error(), "bad.csv") || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want EINVALID naming bad.csv and %s", err, tt.want)
 			}
 			if _, err := os.Stat(filepath.Join(out, "cat", "bad.csv")); !os.IsNotExist(err) {
 				t.Fatalf("a failed file left output behind: %v", err)

@@ -11,8 +11,9 @@ import (
 	"cityvitals/detect/anomaly"
 )
 
-// BenchNABCmd replays a NAB-layout folder through the seasonal anomaly
-// detector and writes the score files that nabscore.py grades.
+// BenchNABCmd replays a NAB-layout folder through the live anomaly watch,
+// one datastream per file, and writes the score files that nabscore.py
+// grades.
 type BenchNABCmd struct {
 	Data  string `required:"" type:"existingdir" help:"NAB-layout folder holding data/<category>/<file>.csv."`
 	Out   string `required:"" help:"Folder to write <category>/<file>.csv (timestamp,anomaly_score) into."`
@@ -20,7 +21,8 @@ type BenchNABCmd struct {
 	JSON  bool   `help:"Print one JSON object."`
 }
 
-// Run replays every file with the default detector configuration.
+// Run replays every file with the default configuration, the one the
+// live watch runs with.
 func (c *BenchNABCmd) Run(ctx context.Context, g *Globals) error {
 	opts := bench.NABOptions{DataDir: c.Data, OutDir: c.Out, Detector: anomaly.DefaultConfig()}
 	if !c.Quiet {

@@ -24,6 +24,7 @@ type ImportCmd struct {
 	Grid         ImportGridCmd         `cmd:"" help:"Cover a unit with a regular grid of cells (the smallest spatial units)."`
 	Assets       ImportAssetsCmd       `cmd:"" help:"Import assets (部件) from GeoJSON, CSV or OpenStreetMap XML."`
 	Observations ImportObservationsCmd `cmd:"" help:"Import observations from CSV files described by a mapping file."`
+	Reports      ImportReportsCmd      `cmd:"" help:"Replay citizen reports (311-style CSV) with their creation and closing times."`
 }
 
 // ImportUnitsCmd imports units.

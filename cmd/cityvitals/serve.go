@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,9 @@ type ServeCmd struct {
 	Routing         string        `help:"Incident routing rules replacing the embedded ones (CEL; see docs/incidents.md)." type:"existingfile"`
 
 	Webhook []string `help:"Alert webhook 'NAME=URL', repeatable; its signing secret comes from CITYVITALS_WEBHOOK_SECRET_<NAME>."`
+	// Escalation and repeat waits of unacknowledged alerts, per level.
+	Escalate    map[string]string        `help:"Webhook that also gets the repeats of unacknowledged alerts, per level: red=supervisors;orange=supervisors." mapsep:";"`
+	RepeatAfter map[string]time.Duration `help:"How long a firing alert may stay unacknowledged before it is sent again, per level: red=15m;orange=30m (0: never)." mapsep:";"`
 
 	IngestFlags `embed:"" prefix:"ingest-"`
 	BridgeFlags `embed:"" prefix:"bridge-"`
@@ -113,15 +117,49 @@ func (c *ServeCmd) webhooks() ([]webhook.Receiver, error) {
 	return out, nil
 }
 
+var levelByName = map[string]int8{"blue": 1, "yellow": 2, "orange": 3, "red": 4}
+
+// alertEscalation reads --escalate and --repeat-after; an escalation
+// receiver must be one of the webhooks.
+func (c *ServeCmd) alertEscalation(hooks []webhook.Receiver) (map[int8]string, map[int8]time.Duration, error) {
+	escalate := map[int8]string{}
+	for name, receiver := range c.Escalate {
+		level, ok := levelByName[name]
+		if !ok {
+			return nil, nil, fmt.Errorf("--escalate %s=…: level must be blue, yellow, orange or red", name)
+		}
+		if !slices.ContainsFunc(hooks, func(r webhook.Receiver) bool { return r.Name == receiver }) {
+			return nil, nil, fmt.Errorf("--escalate %s=%s: no --webhook is named %q", name, receiver, receiver)
+		}
+		escalate[level] = receiver
+	}
+	var repeat map[int8]time.Duration
+	for name, wait := range c.RepeatAfter {
+		level, ok := levelByName[name]
+		if !ok || wait < 0 {
+			return nil, nil, fmt.Errorf("--repeat-after %s=%s: want a level (blue…red) and a duration ≥ 0", name, wait)
+		}
+		if repeat == nil {
+			repeat = map[int8]time.Duration{}
+		}
+		repeat[level] = wait
+	}
+	return escalate, repeat, nil
+}
+
 func (c *ServeCmd) config() (app.Config, error) {
 	hooks, err := c.webhooks()
 	if err != nil {
 		return app.Config{}, err
 	}
+	escalate, repeat, err := c.alertEscalation(hooks)
+	if err != nil {
+		return app.Config{}, err
+	}
 	bridge, err := c.BridgeFlags.config()
 	return app.Config{
-		Webhooks: hooks,
-		DataDir:  c.DataDir, HTTPAddr: c.HTTPAddr, MQTTAddr: c.MQTTAddr,
+		Webhooks: hooks, AlertEscalation: escalate, AlertRepeatAfter: repeat,
+		DataDir: c.DataDir, HTTPAddr: c.HTTPAddr, MQTTAddr: c.MQTTAddr,
 		Bridge: bridge, Ingest: c.IngestFlags.config(),
 		SessionTTL: c.SessionTTL, ShutdownTimeout: c.ShutdownTimeout,
 		IndicatorFiles: c.Indicators, EngineStep: c.EngineStep, EngineLateness: c.EngineLateness,

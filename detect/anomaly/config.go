@@ -30,9 +30,15 @@ type Config struct {
 	// episode. Default 400.
 	Refractory int
 	// ReportLevel is the score, in (0, 1], that counts as a finding and
-	// opens a Refractory period. Default 0.6 (a normal tail of about 1e-36,
-	// a z-score near 12.5). Lower scores pass through as they are.
+	// opens a Refractory period. Default 0.5 (a tail probability of 1e-30
+	// for a single reading, 1e-5 for a lasting run). Lower scores pass
+	// through as they are.
 	ReportLevel float64
+	// ShortHorizon is the memory, in observations, of the short average of
+	// surprises that the anomaly likelihood judges: long enough that one
+	// odd reading does not make a run, short enough that a level shift is
+	// caught within it. Default 20 (100 minutes of 5-minute data).
+	ShortHorizon int
 	// SeasonMinSamples is how many observations an hour-of-day (or
 	// hour-of-week) slot must have seen before its baseline is trusted.
 	// Default 24.
@@ -49,7 +55,8 @@ func DefaultConfig() Config {
 		HuberK:           3,
 		Warmup:           300,
 		Refractory:       400,
-		ReportLevel:      0.6,
+		ReportLevel:      0.5,
+		ShortHorizon:     20,
 		SeasonMinSamples: 24,
 		UTCOffset:        8 * time.Hour,
 	}
@@ -76,6 +83,9 @@ func (c Config) withDefaults() Config {
 	if c.SeasonMinSamples == 0 {
 		c.SeasonMinSamples = d.SeasonMinSamples
 	}
+	if c.ShortHorizon == 0 {
+		c.ShortHorizon = d.ShortHorizon
+	}
 	if c.UTCOffset == 0 {
 		c.UTCOffset = d.UTCOffset
 	}
@@ -97,6 +107,8 @@ func (c Config) Validate() error {
 		return model.Errorf(model.EINVALID, "anomaly config: report_level %g is outside [0, 1]", c.ReportLevel)
 	case c.SeasonMinSamples < 0:
 		return model.Errorf(model.EINVALID, "anomaly config: season_min_samples %d is negative", c.SeasonMinSamples)
+	case c.ShortHorizon < 0:
+		return model.Errorf(model.EINVALID, "anomaly config: short_horizon %d is negative", c.ShortHorizon)
 	}
 	return nil
 }

@@ -27,9 +27,12 @@ const logTailFloor = 1e-60
 // machine: feed it every observation in event-time order with Observe. It
 // is not safe for concurrent use; give each stream its own Detector.
 type Detector struct {
-	cfg   Config
-	alpha float64 // 1/LongHorizon
-	state state
+	cfg        Config
+	alpha      float64 // 1/LongHorizon: baselines
+	shortAlpha float64 // 1/ShortHorizon: the likelihood's short average
+	longAlpha  float64 // 1/(2·LongHorizon): the likelihood's history
+	keep       float32 // 1 - 1/(5·LongHorizon): surprise history forgetting
+	state      state
 }
 
 // state is everything a Detector remembers: fixed-size, so that it encodes
@@ -43,6 +46,8 @@ type state struct {
 	WeeklyN    [hoursPerWeek]uint16
 	Daily      [hoursPerDay]float32
 	DailyN     [hoursPerDay]uint16
+	Likelihood likelihood      // of a lasting run of surprises
+	Surprises  surpriseHistory // sizes of past surprises, after warm-up
 }
 
 // New returns a Detector for one stream. Zero fields of cfg take their
@@ -60,7 +65,14 @@ func New(cfg Config) *Detector {
 	if !(cfg.ReportLevel > 0 && cfg.ReportLevel <= 1) {
 		cfg.ReportLevel = d.ReportLevel
 	}
-	return &Detector{cfg: cfg, alpha: 1 / float64(cfg.LongHorizon)}
+	if cfg.ShortHorizon < 0 {
+		cfg.ShortHorizon = d.ShortHorizon
+	}
+	long := float64(cfg.LongHorizon)
+	return &Detector{
+		cfg: cfg, alpha: 1 / long, shortAlpha: 1 / float64(cfg.ShortHorizon),
+		longAlpha: 1 / (2 * long), keep: float32(1 - 1/(5*long)),
+	}
 }
 
 // Observe folds in the observation (t in Unix ms, value v) and returns its
@@ -83,22 +95,35 @@ func (d *Detector) Observe(t int64, v float64) float64 {
 	}
 	d.learn(t, v)
 	st.Seen++
+	point := d.pointScore(z)
+	lasting := st.Likelihood.update(z, st.Seen, d.shortAlpha, d.longAlpha)
 	if st.Seen <= int64(d.cfg.Warmup) {
 		return 0
 	}
-	return d.report(score(z))
+	return d.report(max(point, lasting))
 }
 
-// surprise is the capped z-score of v against its seasonal baseline and
-// the spread of past seasonal residuals, as they stood before v.
+// surprise is the z-score of v against its seasonal baseline and the
+// spread of past seasonal residuals, as they stood before v, capped at
+// maxSurprise.
 func (d *Detector) surprise(t int64, v float64) float64 {
-	return min(d.state.Residual.z(v-d.seasonalBaseline(t)), maxZ)
+	return min(d.state.Residual.z(v-d.seasonalBaseline(t)), maxSurprise)
 }
 
-// score turns a z-score into the normal tail probability put on a log
-// scale, so that 1e-6 and 1e-30 stay apart (1 at logTailFloor or below).
-func score(z float64) float64 {
-	return max(0, min(1, math.Log(upperTail(z)+logTailFloor)/math.Log(logTailFloor)))
+// pointScore scores one surprise by the larger of two tail probabilities:
+// the normal tail of z (capped at maxZ) and the share of surprises at
+// least as big remembered since warm-up. The second is what keeps a
+// recurring spike from being news every time. Surprises are remembered
+// only after Warmup, when the baselines they were measured against are
+// settled.
+func (d *Detector) pointScore(z float64) float64 {
+	st := &d.state
+	p := max(upperTail(min(z, maxZ)), st.Surprises.tail(z))
+	st.Surprises.forget(d.keep)
+	if st.Seen > int64(d.cfg.Warmup) {
+		st.Surprises.add(z)
+	}
+	return logScore(p, logTailFloor)
 }
 
 // report silences the echoes of a finding: a score that reaches

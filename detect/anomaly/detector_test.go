@@ -267,23 +267,29 @@ func TestObserveFindsInjectedAnomalies(t *testing.T) {
 	}
 }
 
+// TestObserveSilencesEchoesOfAFinding checks the two things that keep a
+// finding from being reported again: the refractory period after it, and
+// the memory of surprises of its size (a spike no bigger than one already
+// seen is no news), while a bigger break is still reported.
 func TestObserveSilencesEchoesOfAFinding(t *testing.T) {
 	t.Parallel()
 	const refractory = 50
+	type spike struct{ at, size int }
 	tests := []struct {
-		name string
-		at   []int // rows that get a spike
-		want []int // rows whose score reaches ReportLevel
+		name   string
+		spikes []spike
+		want   []int // rows whose score reaches ReportLevel
 	}{
-		{"echo inside the refractory period is silenced", []int{3000, 3000 + refractory/2}, []int{3000}},
-		{"spike after the refractory period is reported", []int{3000, 3000 + 2*refractory}, []int{3000, 3000 + 2*refractory}},
+		{"echo inside the refractory period is silenced", []spike{{3000, 60}, {3000 + refractory/2, 60}}, []int{3000}},
+		{"bigger spike after the refractory period is reported", []spike{{3000, 60}, {3000 + 2*refractory, 600}}, []int{3000, 3000 + 2*refractory}},
+		{"spike of a size seen before is no news", []spike{{3000, 60}, {3000 + 2*refractory, 60}}, []int{3000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			pts := seasonalSeries(11)
-			for _, at := range tt.at {
-				pts[at].v += 60
+			for _, s := range tt.spikes {
+				pts[s.at].v += float64(s.size)
 			}
 			cfg := Config{Refractory: refractory}
 			scores := scoreAll(New(cfg), pts)
@@ -435,4 +441,69 @@ func BenchmarkObserve(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(StateSize()), "state-bytes")
+}
+
+// TestLikelihoodCatchesALastingModestShift: a shift of about three
+// residual spreads (noise plus what hourly slots miss of the sine) is no
+// finding as one reading, but lasting, the anomaly likelihood reports it
+// within a few short horizons.
+func TestLikelihoodCatchesALastingModestShift(t *testing.T) {
+	t.Parallel()
+	const at = 3000
+	tests := []struct {
+		name    string
+		lasting int // readings shifted from row at
+		report  bool
+	}{
+		{"one shifted reading", 1, false},
+		{"shift that lasts", 14*288 - at, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pts := seasonalSeries(5)
+			for i := at; i < at+tt.lasting; i++ {
+				pts[i].v += 10
+			}
+			scores := scoreAll(New(Config{}), pts)
+			if quiet := slicesMax(scores[600:at]); quiet >= DefaultConfig().ReportLevel {
+				t.Fatalf("score before the shift reaches %.3f, at or above the report level", quiet)
+			}
+			found := slicesMax(scores[at : at+3*DefaultConfig().ShortHorizon])
+			if got := found >= DefaultConfig().ReportLevel; got != tt.report {
+				t.Fatalf("best score within 3 short horizons of the shift is %.3f: reported %v, want %v", found, got, tt.report)
+			}
+		})
+	}
+}
+
+func TestSurpriseHistoryTail(t *testing.T) {
+	t.Parallel()
+	var h surpriseHistory
+	if got := h.tail(50); got != 0 {
+		t.Fatalf("empty history: tail %v, want 0", got)
+	}
+	for _, z := range []float64{0.5, 0.5, 1, 2, 40} {
+		h.add(z)
+	}
+	tests := []struct {
+		z    float64
+		want float64
+	}{
+		{0, 1},
+		{1, 0.6},   // 1, 2 and 40
+		{40, 0.2},  // 40 only
+		{41, 0.2},  // same bin as 40: seen before
+		{128, 0},   // never seen
+		{1e300, 0}, // beyond the cap, still never seen
+	}
+	for _, tt := range tests {
+		if got := h.tail(tt.z); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("tail(%g) = %v, want %v", tt.z, got, tt.want)
+		}
+	}
+	h.forget(0.5)
+	if got := h.tail(40); math.Abs(got-0.2) > 1e-6 {
+		t.Errorf("forgetting changed the shares: tail(40) = %v, want 0.2", got)
+	}
 }

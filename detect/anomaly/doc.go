@@ -15,10 +15,10 @@
 // baseline while a lasting shift is absorbed within a few LongHorizons).
 //
 // The residual's z-score (deviation scaled to a normal sigma by
-// sqrt(pi/2)), capped at 16, becomes a normal tail probability p and the
-// score is log(p)/log(1e-60), so scores keep their order far into the tail
-// where a plain probability would round to 1. This is the windowed
-// Gaussian of the Numenta Anomaly Benchmark made robust (Huber, 1964;
+// sqrt(pi/2)) is the reading's surprise z. Put as a normal tail
+// probability p, the score is log(p)/log(1e-60) (z capped at 16), so
+// scores keep their order far into the tail where a plain probability
+// would round to 1. This is the windowed Gaussian of the Numenta Anomaly Benchmark made robust (Huber, 1964;
 // Lavin and Ahmad, "Evaluating Real-time Anomaly Detection Algorithms",
 // 2015) with a seasonal baseline in the manner of Holt-Winters (Winters,
 // 1960) but with one slot per hour rather than a fitted trend.
@@ -29,6 +29,29 @@
 // slots already explain, so they were dropped: the seasonal residual falls
 // back to the overall level until the slots are trusted anyway.
 //
+// The surprise z is scored in two ways and the larger score counts:
+//
+//   - Point: the larger of two tail probabilities, the normal tail of z
+//     and the share of surprises at least as big (in quarter-octave bins
+//     of 1+z, up to 128) remembered since warm-up, forgotten over about
+//     5·LongHorizon observations. The empirical tail is what a spike that
+//     recurs every two days needs: it is many spreads from any baseline,
+//     so the normal tail alone reports it every time, but it is no news
+//     after the first. This is the conformal idea behind KNN-CAD (Burnaev
+//     and Ishimtsev, 2016) with a 128-byte histogram for the reservoir.
+//   - Lasting: Numenta's anomaly likelihood (Ahmad et al., "Unsupervised
+//     real-time anomaly detection for streaming data", 2017) over z
+//     (capped at 6): a ShortHorizon average of recent surprises judged
+//     against the Gaussian of that average's own history (2·LongHorizon,
+//     Huber-clipped at 3 spreads), scored as log(q)/log(1e-10). Chronic
+//     noise raises the history and scores nothing; a level shift or a
+//     changed rhythm, each reading only modestly surprising, moves the
+//     average far into its tail.
+//
+// Both scores are log tail probabilities, so one threshold means the same
+// on every stream; that is what NAB's one corpus-wide threshold, and an
+// alert rule shared by many streams, need.
+//
 // A finding is reported once: a score at or above ReportLevel opens
 // Refractory observations that all score 0, so a finding's echoes (the
 // rest of a burst, the settling after a level shift) raise no new alarm.
@@ -38,19 +61,25 @@
 //
 // # Evaluation
 //
-// On the 44 NAB files in shared/data/nab (cityvitals bench nab, then
-// shared/bench/nab/nabscore.py) the defaults score 54.2 standard, 43.5
-// reward-low-FP and 59.4 reward-low-FN. The defaults (HuberK, Warmup,
-// ReportLevel) were chosen on the files at even positions in sorted order
-// and hold on the odd ones (53.9/44.4/59.0 tuned half, 54.5/42.8/59.9
-// held-out half); no file name, label or file length is used.
+// On the 44 NAB files in shared/data/nab (cityvitals bench nab replays
+// each file as one stream of a live Watch; shared/bench/nab/nabscore.py
+// grades it) the defaults score 67.92 standard, 63.16 reward-low-FP and
+// 71.39 reward-low-FN (from 54.16 / 43.46 / 59.40 for the seasonal point
+// score alone). Every change was chosen on the files at even positions in
+// sorted order and kept only if it also improved the odd ones: the
+// likelihood took standard from 53.9 / 54.5 (even / odd) to 62.3 / 58.0,
+// the surprise memory to 72.3 / 61.3, ReportLevel 0.5 to 73.2 / 63.2. No
+// file name, label or file length is used. The goal of 75 is not met; the
+// misses left are mostly subtle changes in noisy AWS and AdExchange files
+// and Twitter bursts that are no bigger than earlier ones.
 //
 // # Cost
 //
-// A Detector's state is StateSize() bytes (1,208: most of it the 192
-// seasonal slots as float32 means and uint16 counts), so a million streams
-// need about 1.2 GB. Observe allocates nothing and takes about 100 ns
-// (BenchmarkObserve).
+// A Detector's state is StateSize() bytes (1,360: most of it the 192
+// seasonal slots as float32 means and uint16 counts, then the 128-byte
+// surprise histogram), so a million streams need about 1.4 GB. Observe
+// allocates nothing and takes about 200 ns (BenchmarkObserve); the Watch
+// about 300 ns a reading over 10,000 streams (BenchmarkWatchObserveBatch).
 //
 // NaN and infinite values are not measurements: they score 0 and leave the
 // state untouched (ingest rejects them before they get here anyway).

@@ -2,6 +2,7 @@ package anomaly
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 
@@ -72,15 +73,38 @@ func (w *Watch) Register(streams ...WatchStream) {
 // ObserveBatch scores committed readings (one lock per batch: it runs on
 // the ingest path). Readings must come in time order per stream.
 func (w *Watch) ObserveBatch(batch []model.Observation) {
+	w.observe(batch, nil)
+}
+
+// ScoreBatch is ObserveBatch that also appends every reading's score to
+// scores, in batch order, and returns the extended slice: NaN for a
+// reading of a stream the watch does not watch. The scores are the ones
+// the watch itself acts on, so a benchmark that replays a corpus through
+// ScoreBatch grades exactly what live ingestion would alert on.
+func (w *Watch) ScoreBatch(batch []model.Observation, scores []float64) []float64 {
+	scores = slices.Grow(scores, len(batch))
+	w.observe(batch, func(s float64) { scores = append(scores, s) })
+	return scores
+}
+
+// observe folds batch into the streams' detectors and queues findings;
+// record, if set, receives each reading's score in batch order.
+func (w *Watch) observe(batch []model.Observation, record func(score float64)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	report := w.cfg.withDefaults().ReportLevel
 	for _, o := range batch {
 		ws, ok := w.streams[o.Stream]
 		if !ok {
+			if record != nil {
+				record(math.NaN())
+			}
 			continue
 		}
 		score := ws.d.Observe(o.Time, o.Value)
+		if record != nil {
+			record(score)
+		}
 		switch {
 		case score >= report && !ws.active:
 			ws.active = true
