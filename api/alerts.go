@@ -3,9 +3,8 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"time"
 
+	"cityvitals/alert"
 	"cityvitals/auth"
 	"cityvitals/model"
 	"cityvitals/store"
@@ -112,28 +111,6 @@ func (s *Server) assignAlert(w http.ResponseWriter, r *http.Request, p auth.Prin
 func (s *Server) streamAlerts(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	events, cancel := s.AlertHub.Subscribe()
 	defer cancel()
-	out, err := startSSE(w)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	keepAlive := time.NewTicker(keepAliveEvery)
-	defer keepAlive.Stop()
-	for n := 1; ; n++ {
-		select {
-		case e, ok := <-events:
-			if !ok {
-				return // fell behind: the client reloads and follows again
-			}
-			if s.alertInScope(p, e.Alert) && out.event(strconv.Itoa(n), string(e.Kind), e) != nil {
-				return
-			}
-		case <-keepAlive.C:
-			if out.keepAlive() != nil {
-				return
-			}
-		case <-r.Context().Done():
-			return
-		}
-	}
+	follow(s, w, r, events, func(e alert.Event) bool { return s.alertInScope(p, e.Alert) },
+		func(e alert.Event) string { return string(e.Kind) })
 }

@@ -25,6 +25,7 @@ type IncidentService interface {
 	Attach(ctx context.Context, p auth.Principal, id int64, name string, r io.Reader) (model.Attachment, error)
 	Attachment(ctx context.Context, p auth.Principal, id int64, hash string) (model.Attachment, io.ReadSeekCloser, error)
 	Board(ctx context.Context, p auth.Principal, under string) (incident.Board, error)
+	Evaluate(ctx context.Context, p auth.Principal, from, to time.Time, by string) (incident.Evaluation, error)
 }
 
 // incidentFilter reads ?state (comma list), ?under, ?dept, ?category,
@@ -192,34 +193,38 @@ func (s *Server) incidentBoard(w http.ResponseWriter, r *http.Request, p auth.Pr
 	writeJSON(w, s.log, http.StatusOK, b)
 }
 
+// evaluateIncidents is the 综合评价 of the incidents created in
+// [?from, ?to) (default: the last 30 days), ?by dept (default) or district.
+func (s *Server) evaluateIncidents(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	now := time.Now()
+	to, err := queryTime(r, "to", now.UnixMilli())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	from, err := queryTime(r, "from", time.UnixMilli(to).AddDate(0, 0, -30).UnixMilli())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	by := r.URL.Query().Get("by")
+	if by == "" {
+		by = "dept"
+	}
+	ev, err := s.Incidents.Evaluate(r.Context(), p, time.UnixMilli(from), time.UnixMilli(to), by)
+	s.answer(w, r, http.StatusOK, ev, err)
+}
+
 // streamIncidents is a server-sent-event stream of incident changes in
 // the caller's area. It keeps no backlog: load the board first.
 func (s *Server) streamIncidents(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	changes, cancel := s.IncidentHub.Subscribe()
 	defer cancel()
-	out, err := startSSE(w)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	keepAlive := time.NewTicker(keepAliveEvery)
-	defer keepAlive.Stop()
-	for n := 1; ; n++ {
-		select {
-		case c, ok := <-changes:
-			if !ok {
-				return
-			}
-			if s.checkScope(p, c.Incident.Unit) == nil && (c.Incident.Unit != "" || scopeOf(p) == "") &&
-				out.event(strconv.Itoa(n), c.Event.Action, c) != nil {
-				return
-			}
-		case <-keepAlive.C:
-			if out.keepAlive() != nil {
-				return
-			}
-		case <-r.Context().Done():
-			return
+	visible := func(c incident.Change) bool {
+		if c.Incident.Unit == "" {
+			return scopeOf(p) == ""
 		}
+		return s.checkScope(p, c.Incident.Unit) == nil
 	}
+	follow(s, w, r, changes, visible, func(c incident.Change) string { return c.Event.Action })
 }

@@ -179,6 +179,7 @@ func (s *Server) table() []Route {
 		r("POST", v1+"/incidents", auth.IncidentReport, s.createIncident),
 		r("GET", v1+"/incidents/board", auth.IncidentRead, s.incidentBoard),
 		r("GET", v1+"/incidents/stream", auth.IncidentRead, s.streamIncidents),
+		r("GET", v1+"/incidents/evaluation", auth.IncidentRead, s.evaluateIncidents),
 		r("GET", v1+"/incidents/{id}", auth.IncidentRead, s.getIncident),
 		// Which role, department and area may take which step is the
 		// incident service's decision (incident/actions.go).

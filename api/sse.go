@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"cityvitals/model"
@@ -53,4 +54,35 @@ func (s *sseWriter) keepAlive() error {
 	}
 	s.f.Flush()
 	return nil
+}
+
+// follow streams a live subscription as server-sent events until the
+// client leaves or falls behind (then the channel closes and the client
+// reloads and follows again). Events the caller may not see are skipped;
+// name gives each event its SSE name.
+func follow[T any](s *Server, w http.ResponseWriter, r *http.Request, events <-chan T, visible func(T) bool, name func(T) string) {
+	out, err := startSSE(w)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	keepAlive := time.NewTicker(keepAliveEvery)
+	defer keepAlive.Stop()
+	for n := 1; ; n++ {
+		select {
+		case e, ok := <-events:
+			if !ok {
+				return
+			}
+			if visible(e) && out.event(strconv.Itoa(n), name(e), e) != nil {
+				return
+			}
+		case <-keepAlive.C:
+			if out.keepAlive() != nil {
+				return
+			}
+		case <-r.Context().Done():
+			return
+		}
+	}
 }

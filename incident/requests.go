@@ -80,6 +80,7 @@ func (s *Service) approve(inc *model.Incident, p auth.Principal, _ Command, now 
 	inc.Pending = nil
 	switch req.Kind {
 	case RequestReturn:
+		inc.Returns++
 		inc.Dept, inc.Team, inc.Assignee = "", 0, ""
 		inc.Clock, inc.Escalation, inc.RespondedAt = model.IncidentClock{}, model.EscalationNone, 0
 		return model.IncidentRegistered, nil
@@ -89,6 +90,7 @@ func (s *Service) approve(inc *model.Incident, p auth.Principal, _ Command, now 
 			return "", fmt.Errorf("extend the clock of incident %d: %w", inc.ID, err)
 		}
 		inc.Clock = clock
+		inc.Extensions++
 		inc.Escalation = s.clocks.Escalation(inc.Clock, inc.RespondedAt > 0, now)
 		return inc.State, nil
 	case RequestSuspend:

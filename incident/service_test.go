@@ -3,6 +3,7 @@ package incident
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -404,4 +405,65 @@ func TestRoutingRules(t *testing.T) {
 	if dept, _, _ := district.Route(RouteInput{Path: []string{"310000", "310115", "310115001"}}); dept != "pd" {
 		t.Fatalf("district rule routed to %q", dept)
 	}
+}
+
+func TestEvaluationRates(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	start := f.now.Now()
+	worker := f.user("wang.gas", model.RoleField, "gas", "")
+	inspector := f.user("zhao.check", model.RoleInspector, "", "")
+	boss := f.user("sun.supervisor", model.RoleSupervisor, "", "")
+	op := f.user("li.duty", model.RoleOperator, "ops-centre", "")
+
+	onTime := f.dispatched(t, "gas_leak", "gas")
+	f.act(t, worker, onTime.ID, Command{Action: "accept"})
+	f.act(t, worker, onTime.ID, Command{Action: "feedback", Note: "done"})
+	f.act(t, inspector, onTime.ID, Command{Action: "verify", Pass: ptr(true)})
+
+	reworked := f.dispatched(t, "gas_leak", "gas")
+	f.act(t, worker, reworked.ID, Command{Action: "accept"})
+	f.act(t, worker, reworked.ID, Command{Action: "feedback", Note: "done"})
+	f.act(t, inspector, reworked.ID, Command{Action: "verify", Pass: ptr(false), Note: "again"})
+	f.act(t, worker, reworked.ID, Command{Action: "feedback", Note: "redone"})
+	f.act(t, inspector, reworked.ID, Command{Action: "verify", Pass: ptr(true)})
+
+	extended := f.dispatched(t, "gas_leak", "gas")
+	f.act(t, worker, extended.ID, Command{Action: "request", Kind: RequestExtend, ExtendMinutes: 30, Note: "x"})
+	f.act(t, boss, extended.ID, Command{Action: "approve"})
+
+	returned := f.dispatched(t, "gas_leak", "gas")
+	f.act(t, worker, returned.ID, Command{Action: "request", Kind: RequestReturn, Note: "not ours"})
+	f.act(t, boss, returned.ID, Command{Action: "approve"})
+	f.act(t, op, returned.ID, Command{Action: "dispatch", Dept: "water"})
+
+	f.now.Advance(5 * time.Hour) // every open clock is past its 2 h (+30 min) disposal deadline
+	if _, err := f.svc.Escalate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev, err := f.svc.Evaluate(ctx, op, start.Add(-time.Hour), f.now.Now(), "dept")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ev.Rows) != 2 || ev.Rows[0].Key != "gas" || ev.Rows[1].Key != "water" {
+		t.Fatalf("rows %+v, want gas and water", ev.Rows)
+	}
+	gas := ev.Rows[0]
+	want := EvaluationRow{Key: "gas", Created: 3, Dispatched: 3, Disposed: 2, DisposedOnTime: 2, DueToDispose: 3,
+		Closed: 2, ClosedOnTime: 1, Reworked: 1, Extended: 1, Open: 1, OpenOverdue: 1}
+	gas.Rates = nil
+	if !reflect.DeepEqual(gas, want) {
+		t.Fatalf("gas row\n%+v\nwant\n%+v", gas, want)
+	}
+	r := ev.Rows[0].Rates
+	if r["on_time_close"] != 1.0/3 || r["rework"] != 1.0/3 || r["on_time_disposal"] != 2.0/3 {
+		t.Fatalf("gas rates %v", r)
+	}
+	if ev.Total.Returned != 1 || ev.Total.Rates["correct_dispatch"] != 0.75 {
+		t.Fatalf("total %+v", ev.Total)
+	}
+	_, err = f.svc.Evaluate(ctx, op, f.now.Now(), start, "dept")
+	wantCode(t, err, model.EINVALID)
+	_, err = f.svc.Evaluate(ctx, op, start, f.now.Now(), "mood")
+	wantCode(t, err, model.EINVALID)
 }

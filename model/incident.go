@@ -126,7 +126,9 @@ type Incident struct {
 	Escalation  Escalation       `json:"escalation"`
 	Resumes     IncidentState    `json:"resumes,omitempty"` // state to return to after suspension
 	Pending     *IncidentRequest `json:"pending,omitempty"`
-	Reworks     int              `json:"reworks,omitempty"` // verifications that sent it back (返工)
+	Reworks     int              `json:"reworks,omitempty"`    // verifications that sent it back (返工)
+	Returns     int              `json:"returns,omitempty"`    // approved returns (回退): a dispatch that was wrong
+	Extensions  int              `json:"extensions,omitempty"` // approved extensions (延期)
 	Evaluation  *Evaluation      `json:"evaluation,omitempty"`
 	Version     int64            `json:"version"` // bumped by every change; optimistic concurrency
 }

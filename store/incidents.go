@@ -16,6 +16,9 @@ type IncidentFilter struct {
 	OpenOnly bool
 	MinLevel int8
 	Overdue  bool // only incidents escalated at least to EscalationOverdue
+	// CreatedFrom and CreatedTo bound the creation time [from, to) in Unix
+	// ms; 0 leaves a bound open.
+	CreatedFrom, CreatedTo int64
 }
 
 // Incidents stores incidents (案卷), their history and attachments. Every

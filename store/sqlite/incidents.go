@@ -148,6 +148,12 @@ func incidentWhere(f store.IncidentFilter) ([]string, []any) {
 	if f.Overdue {
 		add("escalation >= ?", int(model.EscalationOverdue))
 	}
+	if f.CreatedFrom != 0 {
+		add("created_at >= ?", f.CreatedFrom)
+	}
+	if f.CreatedTo != 0 {
+		add("created_at < ?", f.CreatedTo)
+	}
 	return where, args
 }
 
