@@ -79,6 +79,7 @@ type App struct {
 	open311         *open311.Handler
 	systemPrincipal auth.Principal
 	alertIntake     chan alert.Event
+	autoRules       []incident.AutoRule
 
 	api         *api.Server
 	dispatchers []*outbox.Dispatcher

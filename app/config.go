@@ -50,6 +50,8 @@ type Config struct {
 	// categories, time limits); RoutingFile the embedded routing rules.
 	SLAPolicyFile string
 	RoutingFile   string
+	// AutoRulesFile replaces the rules by which alerts register incidents.
+	AutoRulesFile string
 	// EscalationEvery is how often SLA clocks are checked (0: 30 s).
 	EscalationEvery time.Duration
 	// NoEngine leaves the vital-signs engine unfed: only for benchmarks

@@ -55,6 +55,12 @@ func (a *App) buildIncidents(ctx context.Context) error {
 	a.Incidents.Listen(a.noticeIncident)
 	a.systemPrincipal = a.Auth.Policy().UserPrincipal(model.User{Name: "system", Role: model.RoleAdmin}, model.TokenAPI)
 	a.alertIntake = make(chan alert.Event, 4096)
+	a.autoRules = incident.DefaultAutoRules()
+	if a.cfg.AutoRulesFile != "" {
+		if a.autoRules, err = incident.LoadAutoRules(a.cfg.AutoRulesFile); err != nil {
+			return err
+		}
+	}
 	if err := a.buildPlans(ctx, policy); err != nil {
 		return err
 	}
@@ -109,13 +115,12 @@ func (a *App) takeAlertEvent(e alert.Event) {
 // activates the contingency plans they call for, in the order the alerts
 // changed.
 func (a *App) runAlertIntake(ctx context.Context) error {
-	rules := incident.DefaultAutoRules()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case e := <-a.alertIntake:
-			if err := a.Incidents.FromAlert(ctx, a.systemPrincipal, rules, e); err != nil {
+			if err := a.Incidents.FromAlert(ctx, a.systemPrincipal, a.autoRules, e); err != nil {
 				a.log.Error("incident from alert", "alert", e.Alert.Fingerprint, "err", err)
 			}
 			a.activatePlans(ctx, e)

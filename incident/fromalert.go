@@ -1,7 +1,11 @@
 package incident
 
 import (
+	"bytes"
+	"os"
+
 	"context"
+	"go.yaml.in/yaml/v3"
 
 	"fmt"
 	"slices"
@@ -133,3 +137,53 @@ func clipRunes(s string, max int) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+type autoRuleFile struct {
+	Rules []struct {
+		Name     string   `yaml:"name"`
+		Domains  []string `yaml:"domains"`
+		Rules    []string `yaml:"rules"`
+		MinLevel int8     `yaml:"min_level"`
+		Under    string   `yaml:"under"`
+		Dispatch bool     `yaml:"dispatch"`
+	} `yaml:"rules"`
+}
+
+// ParseAutoRules reads auto-registration rules from YAML:
+//
+//	rules:
+//	  - name: lifeline orange and red
+//	    domains: [gas, water]
+//	    min_level: 3
+//	    dispatch: true
+//
+// Unknown fields, a missing name or a level outside 1–4 are EINVALID
+// naming the file and the rule.
+func ParseAutoRules(name string, src []byte) ([]AutoRule, error) {
+	var f autoRuleFile
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, model.Errorf(model.EINVALID, "%s: %v", name, err)
+	}
+	out := make([]AutoRule, 0, len(f.Rules))
+	for i, r := range f.Rules {
+		switch {
+		case r.Name == "":
+			return nil, model.Errorf(model.EINVALID, "%s: rule %d: name is required", name, i+1)
+		case r.MinLevel < 1 || r.MinLevel > 4:
+			return nil, model.Errorf(model.EINVALID, "%s: rule %q: min_level %d is not 1 blue … 4 red", name, r.Name, r.MinLevel)
+		}
+		out = append(out, AutoRule{Name: r.Name, Domains: r.Domains, Rules: r.Rules, MinLevel: r.MinLevel, Under: r.Under, Dispatch: r.Dispatch})
+	}
+	return out, nil
+}
+
+// LoadAutoRules reads auto-registration rules from a file.
+func LoadAutoRules(path string) ([]AutoRule, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("auto-registration rules: %w", err)
+	}
+	return ParseAutoRules(path, b)
+}

@@ -467,3 +467,19 @@ func TestEvaluationRates(t *testing.T) {
 	_, err = f.svc.Evaluate(ctx, op, start, f.now.Now(), "mood")
 	wantCode(t, err, model.EINVALID)
 }
+
+func TestAutoRulesFromYAML(t *testing.T) {
+	rules, err := ParseAutoRules("auto.yaml", []byte("rules:\n  - name: pudong gas\n    domains: [gas]\n    min_level: 2\n    under: \"310115\"\n    dispatch: true\n"))
+	if err != nil || len(rules) != 1 || rules[0].Under != "310115" || !rules[0].Dispatch || rules[0].MinLevel != 2 {
+		t.Fatalf("rules %+v, %v", rules, err)
+	}
+	for _, bad := range []string{
+		"rules:\n  - name: x\n    min_level: 7\n",
+		"rules:\n  - min_level: 2\n",
+		"rules:\n  - name: x\n    min_level: 2\n    colour: red\n",
+	} {
+		if _, err := ParseAutoRules("auto.yaml", []byte(bad)); model.ErrorCode(err) != model.EINVALID || !strings.Contains(err.Error(), "auto.yaml") {
+			t.Errorf("%q: %v, want EINVALID naming the file", bad, err)
+		}
+	}
+}

@@ -31,6 +31,7 @@ type ServeCmd struct {
 	Indicators      []string      `help:"Extra indicator catalog files (YAML, see docs/indicators.md), added to the default catalog." type:"existingfile"`
 	SLAPolicy       string        `name:"sla-policy" help:"SLA policy file replacing the embedded one (calendars, categories, time limits; see docs/incidents.md)." type:"existingfile"`
 	Routing         string        `help:"Incident routing rules replacing the embedded ones (CEL; see docs/incidents.md)." type:"existingfile"`
+	AutoRules       string        `help:"Rules by which alerts register incidents, replacing the defaults (YAML; see docs/incidents.md)." type:"existingfile"`
 
 	Webhook []string `help:"Alert webhook 'NAME=URL', repeatable; its signing secret comes from CITYVITALS_WEBHOOK_SECRET_<NAME>."`
 	// Escalation and repeat waits of unacknowledged alerts, per level.
@@ -163,7 +164,7 @@ func (c *ServeCmd) config() (app.Config, error) {
 		Bridge: bridge, Ingest: c.IngestFlags.config(),
 		SessionTTL: c.SessionTTL, ShutdownTimeout: c.ShutdownTimeout,
 		IndicatorFiles: c.Indicators, EngineStep: c.EngineStep, EngineLateness: c.EngineLateness,
-		SLAPolicyFile: c.SLAPolicy, RoutingFile: c.Routing,
+		SLAPolicyFile: c.SLAPolicy, RoutingFile: c.Routing, AutoRulesFile: c.AutoRules,
 	}, err
 }
 
