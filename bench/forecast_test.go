@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"reflect"
+	"slices"
 	"testing"
 
 	"cityvitals/obsimport"
@@ -49,4 +51,57 @@ func TestForecastRejectsBadConfig(t *testing.T) {
 	if _, err := EvaluateForecast([]Series{{Key: "s"}}, opts); err == nil {
 		t.Fatal("EvaluateForecast accepted alpha = 2")
 	}
+}
+
+// TestForecastGateFitsOnTrainOnly fits the PM2.5 gate on one station's
+// training years and checks it has a weight per feature, that the
+// held-out years are untouched by the fit (a second fit after removing
+// them gives the same gate), and that the gate changes the warnings.
+func TestForecastGateFitsOnTrainOnly(t *testing.T) {
+	m, err := obsimport.LoadMapping("../examples/import/beijing_prsa.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := DefaultForecastOptions()
+	paths := []string{"../../shared/data/airquality/beijing_prsa/PRSA_Data_Aotizhongxin_20130301-20170228.csv"}
+	series, err := loadForecastSeries(context.Background(), m, paths, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Half = TrainHalf()
+	gate, err := FitForecastGate(series, opts, nil, 0.65, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gate.Weights) != len(opts.Target.Gate.Weights) {
+		t.Fatalf("%d weights, want %d", len(gate.Weights), len(opts.Target.Gate.Weights))
+	}
+	var trainOnly []Series
+	for _, s := range series {
+		cut := s
+		n, _ := slices.BinarySearch(s.Times, splitAt)
+		cut.Times, cut.Values = s.Times[:n], s.Values[:n]
+		trainOnly = append(trainOnly, cut)
+	}
+	again, err := FitForecastGate(trainOnly, opts, nil, 0.65, 0.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(gate, again) {
+		t.Fatal("the fit changed when the held-out years were removed")
+	}
+	opts.Target.Gate = gate
+	gated, err := EvaluateForecast(series, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Target.Gate = nil
+	plain, err := EvaluateForecast(series, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gated.Episodes != plain.Episodes || gated.Warnings == plain.Warnings || gated.Readings != plain.Readings {
+		t.Fatalf("gated %+v\nplain %+v: want the same episodes and readings, different warnings", gated, plain)
+	}
+	t.Logf("train half of one station: gated %+v\nplain %+v", gated, plain)
 }

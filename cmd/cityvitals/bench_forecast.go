@@ -22,10 +22,14 @@ type BenchForecastCmd struct {
 	Horizon   time.Duration `default:"6h" help:"How far ahead a crossing is warned of; also the horizon a warning is judged by."`
 	Rearm     time.Duration `default:"6h" help:"Time below the threshold before a crossing counts as a new episode."`
 	Quantile  float64       `default:"0.5" help:"Quantile of the projected path that must cross."`
+	Half      string        `default:"all" enum:"all,train,held-out" help:"Stations and years to replay: all; train (even stations 2013-03…2015-02); held-out (odd stations 2015-03…2017-02)."`
+	NoGate    bool          `help:"Warn whenever the forecast crosses, without the target's gate (the rule before issue #4's tuning)."`
+	Options   bool          `help:"Judge every warning rule tried (forecast alone, lower bound, k in a row, gates over more inputs) on both halves; prints a JSON array."`
+	Fit       bool          `help:"Fit the gate on the train half and print it as JSON (the source of predict.PM25Gate)."`
 	JSON      bool          `help:"Print one JSON object."`
 }
 
-// Run replays the files through one forecaster and warner per stream.
+// Run replays the files through the forecast detector.
 func (c *BenchForecastCmd) Run(ctx context.Context, g *Globals) error {
 	mapping, err := obsimport.LoadMapping(c.Mapping)
 	if err != nil {
@@ -34,6 +38,24 @@ func (c *BenchForecastCmd) Run(ctx context.Context, g *Globals) error {
 	opts := bench.DefaultForecastOptions()
 	opts.Property, opts.Threshold, opts.Horizon, opts.Rearm = c.Property, c.Threshold, c.Horizon, c.Rearm
 	opts.Model.Quantile = c.Quantile
+	opts.Half = map[string]bench.Half{"all": bench.AllData(), "train": bench.TrainHalf(), "held-out": bench.HeldOutHalf()}[c.Half]
+	if c.NoGate || c.Property != "pm25" {
+		opts.Target.Gate, opts.Target.Context = nil, nil
+	}
+	switch {
+	case c.Options:
+		cmp, err := bench.CompareForecast(ctx, mapping, c.Paths, opts, readProgress())
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(g.Out).Encode(cmp)
+	case c.Fit:
+		gate, err := bench.FitForecastFiles(ctx, mapping, c.Paths, opts, readProgress())
+		if err != nil {
+			return err
+		}
+		return json.NewEncoder(g.Out).Encode(gate)
+	}
 	rep, err := bench.RunForecast(ctx, mapping, c.Paths, opts, readProgress())
 	if err != nil {
 		return err

@@ -17,6 +17,11 @@
 // fractional model steps; a gap longer than Config.MaxGap restarts level
 // and trend but keeps the learned error variance and daily profile.
 //
+// A Gate is a logistic model, fitted offline with FitGate, that lets
+// other inputs (weather, neighbours, the hour) veto or back a forecast:
+// the series alone cannot tell a build-up that a north wind will end
+// from one that goes on.
+//
 // A Model holds one validated Config shared by every stream of a kind; a
 // Forecaster is the per-stream state (see Forecaster for its size). Neither
 // Forecaster nor Warner is safe for concurrent use: the engine owns each

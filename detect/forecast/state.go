@@ -211,3 +211,30 @@ func (f *Forecaster) Path(horizon time.Duration, dst []Point) []Point {
 	})
 	return dst
 }
+
+// Outlook is the largest standardised margin (mean − threshold)/sd of the
+// projected path within horizon (negated for a downward crossing), and
+// the Step at which it occurs: the model's own evidence for a crossing,
+// as a feature for a Gate. It answers false until the stream is Ready or
+// when the path has no spread yet. It does not allocate.
+func (f *Forecaster) Outlook(threshold float64, above bool, horizon time.Duration) (margin float64, at int64, ok bool) {
+	if !f.Ready() {
+		return 0, 0, false
+	}
+	thr := f.m.toModel(threshold)
+	margin = math.Inf(-1)
+	f.walk(horizon, func(k int, mean, sd float64) bool {
+		if sd <= 0 {
+			return true
+		}
+		d := (mean - thr) / sd
+		if !above {
+			d = -d
+		}
+		if d > margin {
+			margin, at, ok = d, f.last+int64(k)*int64(f.m.stepMs), true
+		}
+		return true
+	})
+	return margin, at, ok
+}

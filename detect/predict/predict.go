@@ -4,13 +4,22 @@
 // time of crossing ("gauge X expected to reach its warning level in ~40
 // min"); the warning is withdrawn when the forecast no longer crosses.
 //
-// Observe runs on the ingest path, so it only updates small per-stream
-// state and queues findings; Drain hands them to the alert lifecycle.
+// A target may name context properties (dew point, wind speed, …): the
+// latest readings of those properties from streams in the same unit, the
+// hour of day and the mean of all streams of the watched property (the
+// region) then feed a forecast.Gate, a logistic model fitted offline,
+// which decides whether the forecast is worth a warning. See Features for
+// the feature vector.
+//
+// ObserveBatch runs on the ingest path, so it only updates small
+// per-stream state and queues findings; Drain hands them to the alert
+// lifecycle.
 package predict
 
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,18 +45,20 @@ type Target struct {
 	Step   time.Duration
 	NameZH string // what the threshold means, e.g. 警戒水位
 	NameEN string
-}
-
-// DefaultTargets are the crossings watched out of the box: slow build-ups
-// where a forecast buys time. Gas detectors are left to the threshold
-// detector: they are the most numerous sensors of a city and a leak
-// outruns an hourly trend.
-func DefaultTargets() []Target {
-	return []Target{
-		{Property: "flood_stage_index", Threshold: 0, Above: true, Horizon: 2 * time.Hour, Level: 2, Step: 5 * time.Minute, NameZH: "警戒水位", NameEN: "the warning stage"},
-		{Property: "flood_stage_index", Threshold: 1, Above: true, Horizon: 2 * time.Hour, Level: 3, Step: 5 * time.Minute, NameZH: "保证水位", NameEN: "the guaranteed stage"},
-		{Property: "pm25", Threshold: 150, Above: true, Horizon: 6 * time.Hour, Level: 2, Step: time.Hour, NameZH: "重污染 150 µg/m³", NameEN: "heavy pollution at 150 µg/m³"},
-	}
+	// Context lists properties whose streams in the same unit describe
+	// the conditions of the watched stream (dew point, wind speed); their
+	// latest readings become Gate features. Only read when Gate is set.
+	Context []string
+	// Gate, when set, decides the warning from Features (its weights
+	// must match their number); nil warns whenever the forecast's
+	// quantile path crosses.
+	Gate *forecast.Gate
+	// UTCOffset is the local time of the watched streams, for the
+	// hour-of-day features (Beijing and Shanghai: +8h).
+	UTCOffset time.Duration
+	// RaiseAfter and ClearAfter are the warner's hysteresis (see
+	// forecast.WarnerConfig; 0: its defaults).
+	RaiseAfter, ClearAfter int
 }
 
 // Stream is what the detector needs to know of a datastream.
@@ -57,32 +68,96 @@ type Stream struct {
 	Unit     string
 }
 
+// lagReadings is how many readings back the "change" features look.
+const lagReadings = 3
+
+// recent is the last lagReadings+1 readings of a stream, newest at
+// head: enough for a level and its change over lagReadings readings.
+type recent struct {
+	at   int64
+	vals [lagReadings + 1]float64
+	head uint8
+	n    uint8
+}
+
+// push records v at t; readings at or before the last are dropped.
+func (r *recent) push(t int64, v float64) bool {
+	if math.IsNaN(v) || math.IsInf(v, 0) || (r.n > 0 && t <= r.at) {
+		return false
+	}
+	r.head = (r.head + 1) % uint8(len(r.vals))
+	r.vals[r.head] = v
+	r.at = t
+	r.n = min(r.n+1, uint8(len(r.vals)))
+	return true
+}
+
+// back is the reading k readings before the newest (NaN if unknown).
+func (r *recent) back(k int) float64 {
+	if r == nil || int(r.n) <= k {
+		return math.NaN()
+	}
+	return r.vals[(int(r.head)+len(r.vals)-k)%len(r.vals)]
+}
+
+// change is the newest reading minus the one lagReadings before.
+func (r *recent) change() float64 { return r.back(0) - r.back(lagReadings) }
+
+// region keeps the mean log level and change of every stream of a
+// watched property, updated by each stream's difference from its last
+// contribution so an update costs O(1).
+type region struct {
+	level, change   float64
+	nLevel, nChange int
+}
+
 type watched struct {
 	stream  Stream
 	fc      *forecast.Forecaster
 	warners []*forecast.Warner
 	targets []Target
+	logs    recent    // log1p of the readings
+	ctx     []*recent // per context property of the gated target, resolved lazily
+	feats   []float64 // scratch for Features
+	// contribution of this stream to its region
+	inLevel, inChange bool
+	level, change     float64
 }
 
 // Detector is safe for concurrent use.
 type Detector struct {
 	models  map[string]*forecast.Model // by property
 	targets map[string][]Target        // by property
+	context map[string]bool            // properties some target takes as context
 	names   func(unit string) (zh, en string)
 
-	mu      sync.Mutex
-	streams map[int64]*watched
-	pending []alert.Finding
+	mu       sync.Mutex
+	streams  map[int64]*watched
+	contexts map[int64]*contextStream
+	byUnit   map[unitProperty]*recent // latest context readings
+	regions  map[string]*region       // by watched property
+	pending  []alert.Finding
+	sink     func(FeatureRow)
+}
+
+type unitProperty struct{ unit, property string }
+
+type contextStream struct {
+	key unitProperty
 }
 
 // New validates the targets and the model configuration.
 func New(cfg forecast.Config, targets []Target, names func(unit string) (zh, en string)) (*Detector, error) {
-	d := &Detector{models: map[string]*forecast.Model{}, targets: map[string][]Target{}, names: names, streams: map[int64]*watched{}}
+	d := &Detector{models: map[string]*forecast.Model{}, targets: map[string][]Target{}, context: map[string]bool{}, names: names,
+		streams: map[int64]*watched{}, contexts: map[int64]*contextStream{}, byUnit: map[unitProperty]*recent{}, regions: map[string]*region{}}
 	for i, t := range targets {
-		if t.Level < 1 || t.Level > 4 || t.Horizon <= 0 || t.Property == "" || math.IsNaN(t.Threshold) {
-			return nil, model.Errorf(model.EINVALID, "forecast targets[%d]: property, a horizon > 0 and a level 1–4 are required", i)
+		if err := validateTarget(t); err != nil {
+			return nil, fmt.Errorf("forecast targets[%d]: %w", i, err)
 		}
 		d.targets[t.Property] = append(d.targets[t.Property], t)
+		for _, c := range t.Context {
+			d.context[c] = true
+		}
 		if _, ok := d.models[t.Property]; ok {
 			continue
 		}
@@ -95,27 +170,57 @@ func New(cfg forecast.Config, targets []Target, names func(unit string) (zh, en 
 			return nil, fmt.Errorf("forecast targets[%d]: %w", i, err)
 		}
 		d.models[t.Property] = m
+		d.regions[t.Property] = &region{}
+	}
+	for p, ts := range d.targets {
+		if gated := slices.IndexFunc(ts, func(t Target) bool { return t.Gate != nil }); gated >= 0 && len(ts) > 1 {
+			return nil, model.Errorf(model.EINVALID, "forecast targets: %q has a gated target and %d others; a gated property takes one target", p, len(ts)-1)
+		}
 	}
 	return d, nil
 }
 
-// Register starts watching streams of watched properties; others are
-// ignored. Registering a stream again moves it to its new unit.
+func validateTarget(t Target) error {
+	if t.Level < 1 || t.Level > 4 || t.Horizon <= 0 || t.Property == "" || math.IsNaN(t.Threshold) {
+		return model.Errorf(model.EINVALID, "property, a horizon > 0 and a level 1–4 are required")
+	}
+	if err := (forecast.WarnerConfig{Horizon: t.Horizon, RaiseAfter: t.RaiseAfter, ClearAfter: t.ClearAfter}).Validate(); err != nil {
+		return err
+	}
+	for _, c := range t.Context {
+		if c == "" || c == t.Property {
+			return model.Errorf(model.EINVALID, "context property %q must be named and differ from the watched %q", c, t.Property)
+		}
+	}
+	if t.Gate != nil {
+		if err := t.Gate.Validate(len(FeatureNames(t.Context))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Register starts watching streams of watched properties and following
+// streams of context properties; others are ignored. Registering a
+// stream again moves it to its new unit.
 func (d *Detector) Register(streams ...Stream) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, s := range streams {
+		if d.context[s.Property] {
+			d.contexts[s.ID] = &contextStream{key: unitProperty{s.Unit, s.Property}}
+		}
 		ts := d.targets[s.Property]
 		if len(ts) == 0 {
 			continue
 		}
 		if w, ok := d.streams[s.ID]; ok {
-			w.stream = s
+			w.stream, w.ctx = s, nil
 			continue
 		}
 		w := &watched{stream: s, fc: d.models[s.Property].New(), targets: ts}
 		for _, t := range ts {
-			wr, err := forecast.NewWarner(forecast.WarnerConfig{Threshold: t.Threshold, Above: t.Above, Horizon: t.Horizon})
+			wr, err := forecast.NewWarner(forecast.WarnerConfig{Threshold: t.Threshold, Above: t.Above, Horizon: t.Horizon, RaiseAfter: t.RaiseAfter, ClearAfter: t.ClearAfter})
 			if err != nil {
 				return err
 			}
@@ -128,10 +233,21 @@ func (d *Detector) Register(streams ...Stream) error {
 
 // ObserveBatch feeds committed readings (one lock for the batch: it runs
 // on the ingest path). Readings must come in time order per stream; older
-// ones are ignored by the forecaster.
+// ones are ignored. Context readings and every stream's regional
+// contribution are taken first, so a batch's order does not matter and
+// a station's weather of the same batch informs its forecast; context
+// that arrives in a later batch informs the next reading.
 func (d *Detector) ObserveBatch(batch []model.Observation) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	for _, o := range batch {
+		if c, ok := d.contexts[o.Stream]; ok {
+			d.observeContext(c, o)
+		}
+		if w, ok := d.streams[o.Stream]; ok {
+			d.observeLevel(w, o)
+		}
+	}
 	for _, o := range batch {
 		if w, ok := d.streams[o.Stream]; ok {
 			d.observe(w, o)
@@ -139,18 +255,93 @@ func (d *Detector) ObserveBatch(batch []model.Observation) {
 	}
 }
 
+func (d *Detector) observeContext(c *contextStream, o model.Observation) {
+	r := d.byUnit[c.key]
+	if r == nil {
+		r = &recent{}
+		d.byUnit[c.key] = r
+	}
+	r.push(o.Time, o.Value)
+}
+
+// observeLevel records a watched reading's log level and moves the
+// stream's contribution to its region.
+func (d *Detector) observeLevel(w *watched, o model.Observation) {
+	if !w.logs.push(o.Time, math.Log1p(max(o.Value, 0))) {
+		return
+	}
+	rg := d.regions[w.stream.Property]
+	if lv := w.logs.back(0); w.inLevel {
+		rg.level += lv - w.level
+		w.level = lv
+	} else {
+		rg.level, rg.nLevel, w.level, w.inLevel = rg.level+lv, rg.nLevel+1, lv, true
+	}
+	if ch := w.logs.change(); math.IsNaN(ch) {
+		return
+	} else if w.inChange {
+		rg.change += ch - w.change
+		w.change = ch
+	} else {
+		rg.change, rg.nChange, w.change, w.inChange = rg.change+ch, rg.nChange+1, ch, true
+	}
+}
+
 func (d *Detector) observe(w *watched, o model.Observation) {
 	w.fc.Observe(o.Time, o.Value)
 	for i, wr := range w.warners {
-		switch ev := wr.Check(w.fc); ev.Kind {
+		t := w.targets[i]
+		var ev forecast.Event
+		if t.Gate == nil {
+			ev = wr.Check(w.fc)
+		} else {
+			at, _, _ := w.fc.Last()
+			fc, ok := d.gated(w, t, wr)
+			ev = wr.Update(at, fc, ok)
+		}
+		switch ev.Kind {
 		case forecast.Raise:
-			d.pending = append(d.pending, d.finding(w, w.targets[i], ev))
+			d.pending = append(d.pending, d.finding(w, t, ev))
 		case forecast.Withdraw:
-			f := d.finding(w, w.targets[i], ev)
+			f := d.finding(w, t, ev)
 			f.Level = 0
 			d.pending = append(d.pending, f)
 		}
 	}
+}
+
+// gated is the Crossing answer of a gated target: yes when the gate's
+// probability reaches Raise (Clear while a warning is up), with the
+// forecast's crossing time, or the time the path comes closest to the
+// threshold when the median path does not cross.
+func (d *Detector) gated(w *watched, t Target, wr *forecast.Warner) (forecast.Warning, bool) {
+	fc, crosses := w.fc.Crossing(t.Threshold, t.Above, t.Horizon)
+	if !w.fc.Ready() || (crosses && fc.ETA == 0) {
+		return fc, crosses // not ready, or already beyond: as without a gate
+	}
+	w.feats = d.features(w, t, crosses, w.feats[:0])
+	p := t.Gate.Probability(w.feats)
+	last, _, _ := w.fc.Last()
+	if d.sink != nil {
+		d.sink(FeatureRow{Stream: w.stream.ID, Time: last, Features: w.feats, Probability: p})
+	}
+	_, _, up := wr.Raised()
+	cut := t.Gate.Raise
+	if up {
+		cut = t.Gate.Clear
+	}
+	if p < cut {
+		return forecast.Warning{}, false
+	}
+	if !crosses {
+		_, at, ok := w.fc.Outlook(t.Threshold, t.Above, t.Horizon)
+		if !ok {
+			at = last + t.Horizon.Milliseconds()
+		}
+		fc = forecast.Warning{ETA: time.Duration(at-last) * time.Millisecond, At: at, Value: t.Threshold}
+	}
+	fc.Probability = p
+	return fc, true
 }
 
 // Drain returns the findings queued since the last call.
