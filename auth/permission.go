@@ -38,6 +38,12 @@ const (
 	ReportSubmit     Permission = "report.submit"     // submit citizen reports (Open311 POST)
 	ReportRead       Permission = "report.read"       // read citizen reports (masked)
 	PersonalRead     Permission = "personal.read"     // see reporters' personal data unmasked
+
+	CampaignRead     Permission = "campaign.read"     // see inspection campaigns, tasks, hazards and their reports
+	CampaignWrite    Permission = "campaign.write"    // create campaigns, generate and assign inspection tasks
+	InspectionSubmit Permission = "inspection.submit" // record inspection results and the hazards they find
+	HazardRectify    Permission = "hazard.rectify"    // record rectification, control measures and milestones
+	HazardVerify     Permission = "hazard.verify"     // verify a close-out (销项) or reopen a hazard
 )
 
 // Permissions lists every permission.
@@ -48,6 +54,7 @@ func Permissions() []Permission {
 		VitalsRead, IndicatorWrite, AlertRead, AlertAck,
 		IncidentRead, IncidentReport, IncidentDispatch, IncidentDispose, IncidentVerify, IncidentApprove,
 		TeamWrite, PlanWrite, ReportSubmit, ReportRead, PersonalRead,
+		CampaignRead, CampaignWrite, InspectionSubmit, HazardRectify, HazardVerify,
 	}
 }
 
@@ -70,20 +77,27 @@ type Policy struct {
 	provisioner permissionSet
 }
 
-// NewPolicy returns the platform's role table:
+// NewPolicy returns the platform's role table. Every role but citizen
+// reads units, assets, datastreams, observations, vital signs, alerts,
+// incidents, plans, teams, (masked) reports and campaigns; beyond that:
 //
 //	admin       everything
-//	operator    runs the platform: reads everything but the audit log,
-//	            manages units, assets, datastreams and indicators, may
-//	            ingest, acknowledges alerts, scrapes the platform's metrics
-//	dispatcher  reads units, assets, datastreams, observations, vital signs
-//	            and alerts; acknowledges and assigns alerts
-//	field       a field worker: reads, updates assets, enters readings
-//	viewer      reads units, assets, datastreams, observations, vital signs,
-//	            alerts and incidents
-//	supervisor  reads; approves returns, extensions, suspensions and
-//	            cancellations of incidents; verifies; acknowledges alerts
-//	inspector   reads; enters and verifies incidents (核查)
+//	operator    (duty officer) runs the platform: manages units, assets,
+//	            datastreams, indicators, teams and plans; ingests;
+//	            acknowledges alerts; registers, dispatches and verifies
+//	            incidents; runs campaigns and verifies hazard close-outs;
+//	            scrapes the platform's metrics
+//	dispatcher  acknowledges and assigns alerts; registers and dispatches
+//	            incidents, plans field teams, activates plans
+//	field       a field worker: updates assets, enters readings; disposes
+//	            its department's incidents; records inspections and
+//	            rectification
+//	viewer      reads
+//	supervisor  approves returns, extensions, suspensions and
+//	            cancellations of incidents; verifies incidents and hazard
+//	            close-outs; acknowledges alerts
+//	inspector   enters and verifies incidents (核查); records inspections;
+//	            verifies hazard close-outs
 //	citizen     a public reporting channel: submits and reads its reports
 //
 // Only admins and operators (who call reporters back) see reporters'
@@ -92,18 +106,19 @@ type Policy struct {
 // Devices get ingest.write only; provisioning devices also
 // datastream.write.
 func NewPolicy() *Policy {
-	read := []Permission{ObservationRead, DatastreamRead, UnitRead, AssetRead, VitalsRead, AlertRead, IncidentRead, ReportRead}
+	read := []Permission{ObservationRead, DatastreamRead, UnitRead, AssetRead, VitalsRead, AlertRead, IncidentRead, ReportRead, CampaignRead}
 	with := func(ps ...Permission) permissionSet { return setOf(append(slices.Clone(read), ps...)...) }
 	return &Policy{
 		roles: map[model.Role]permissionSet{
 			model.RoleAdmin: setOf(Permissions()...),
 			model.RoleOperator: with(DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite, AlertAck,
-				IncidentReport, IncidentDispatch, IncidentVerify, TeamWrite, PlanWrite, ReportSubmit, PersonalRead),
+				IncidentReport, IncidentDispatch, IncidentVerify, TeamWrite, PlanWrite, ReportSubmit, PersonalRead,
+				CampaignWrite, HazardVerify),
 			model.RoleDispatcher: with(AlertAck, IncidentReport, IncidentDispatch, TeamWrite),
-			model.RoleField:      with(AssetWrite, IngestWrite, IncidentReport, IncidentDispose),
+			model.RoleField:      with(AssetWrite, IngestWrite, IncidentReport, IncidentDispose, InspectionSubmit, HazardRectify),
 			model.RoleViewer:     with(),
-			model.RoleSupervisor: with(AlertAck, IncidentApprove, IncidentVerify),
-			model.RoleInspector:  with(IncidentReport, IncidentVerify),
+			model.RoleSupervisor: with(AlertAck, IncidentApprove, IncidentVerify, HazardVerify),
+			model.RoleInspector:  with(IncidentReport, IncidentVerify, InspectionSubmit, HazardVerify),
 			model.RoleCitizen:    setOf(ReportSubmit, ReportRead),
 		},
 		device:      setOf(IngestWrite),

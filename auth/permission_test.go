@@ -18,7 +18,7 @@ func TestPolicyAllowed(t *testing.T) {
 		}
 		return r
 	}
-	readOnly := row{ObservationRead: true, DatastreamRead: true, UnitRead: true, AssetRead: true, VitalsRead: true, AlertRead: true, IncidentRead: true, ReportRead: true}
+	readOnly := row{ObservationRead: true, DatastreamRead: true, UnitRead: true, AssetRead: true, VitalsRead: true, AlertRead: true, IncidentRead: true, ReportRead: true, CampaignRead: true}
 	with := func(base row, extra ...Permission) row {
 		r := row{}
 		for p, v := range base {
@@ -37,12 +37,12 @@ func TestPolicyAllowed(t *testing.T) {
 	}{
 		{"admin", model.RoleAdmin, all(true)},
 		{"operator", model.RoleOperator, with(readOnly, DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite, AlertAck,
-			IncidentReport, IncidentDispatch, IncidentVerify, TeamWrite, PlanWrite, ReportSubmit, PersonalRead)},
+			IncidentReport, IncidentDispatch, IncidentVerify, TeamWrite, PlanWrite, ReportSubmit, PersonalRead, CampaignWrite, HazardVerify)},
 		{"dispatcher", model.RoleDispatcher, with(readOnly, AlertAck, IncidentReport, IncidentDispatch, TeamWrite)},
-		{"field", model.RoleField, with(readOnly, AssetWrite, IngestWrite, IncidentReport, IncidentDispose)},
+		{"field", model.RoleField, with(readOnly, AssetWrite, IngestWrite, IncidentReport, IncidentDispose, InspectionSubmit, HazardRectify)},
 		{"viewer", model.RoleViewer, readOnly},
-		{"supervisor", model.RoleSupervisor, with(readOnly, AlertAck, IncidentApprove, IncidentVerify)},
-		{"inspector", model.RoleInspector, with(readOnly, IncidentReport, IncidentVerify)},
+		{"supervisor", model.RoleSupervisor, with(readOnly, AlertAck, IncidentApprove, IncidentVerify, HazardVerify)},
+		{"inspector", model.RoleInspector, with(readOnly, IncidentReport, IncidentVerify, InspectionSubmit, HazardVerify)},
 		{"citizen", model.RoleCitizen, row{ReportSubmit: true, ReportRead: true}},
 		{"unknown role", "root", all(false)},
 	} {
