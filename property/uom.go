@@ -57,6 +57,7 @@ var units = []struct {
 	// counts and rates of counts
 	{unit{"veh/h", "vehicle_rate", 1, 0}, []string{"vehicles/h", "pcu/h", "辆/小时"}},
 	{unit{"persons", "count", 1, 0}, []string{"person", "people", "人"}},
+	{unit{"hazards", "hazard_count", 1, 0}, []string{"hazard", "处"}},
 	{unit{"calls/h", "call_rate", 1, 0}, []string{"calls per hour", "件/小时"}},
 	{unit{"persons/m²", "density", 1, 0}, []string{"persons/m2", "person/m2", "人/平方米"}},
 	// electricity
