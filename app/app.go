@@ -80,6 +80,7 @@ type App struct {
 	systemPrincipal auth.Principal
 	alertIntake     chan alert.Event
 	autoRules       []incident.AutoRule
+	urgent          chan int64 // red incidents to place with a team
 
 	api         *api.Server
 	dispatchers []*outbox.Dispatcher
@@ -265,6 +266,7 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { return a.newSampler().Run(gctx) })
 	g.Go(func() error { return a.advanceAlerts(gctx) })
 	g.Go(func() error { return a.Incidents.RunEscalation(gctx, a.escalationEvery()) })
+	g.Go(func() error { return a.runUrgentPlacement(gctx) })
 	for _, d := range a.dispatchers {
 		g.Go(func() error { return d.Run(gctx) })
 	}

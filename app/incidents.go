@@ -49,6 +49,7 @@ func (a *App) buildIncidents(ctx context.Context) error {
 		return t.Dept, err
 	})
 	a.TeamPlans = fieldops.New(a.DB, a.DB, a.Incidents, a.Inventory, time.Now)
+	a.urgent = make(chan int64, 256)
 	a.Incidents.Listen(a.placeUrgent)
 	a.IncidentHub = fanout.New[incident.Change]()
 	a.Incidents.Listen(a.IncidentHub.Publish)
@@ -67,20 +68,32 @@ func (a *App) buildIncidents(ctx context.Context) error {
 	return a.buildReports(ctx)
 }
 
-// placeUrgent re-plans the field teams when a red incident is dispatched
-// without a team, and sends it to the best one at once. It runs apart
-// from the change that triggered it (listeners must not block).
+// placeUrgent queues a red incident dispatched without a team for
+// placement (listeners must not block; runUrgentPlacement does the work).
 func (a *App) placeUrgent(c incident.Change) {
 	if c.Event.Action != "dispatch" || c.Incident.Level < 4 || c.Incident.Team != 0 {
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if _, _, err := a.TeamPlans.PlaceUrgent(ctx, a.systemPrincipal, c.Incident.ID); err != nil {
-			a.log.Error("place urgent incident", "incident", c.Incident.ID, "err", err)
+	select {
+	case a.urgent <- c.Incident.ID:
+	default:
+		a.log.Warn("urgent placement queue full; the dispatcher places this incident", "incident", c.Incident.ID)
+	}
+}
+
+// runUrgentPlacement re-plans the field teams for each urgent incident
+// and sends it to the best team at once.
+func (a *App) runUrgentPlacement(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case id := <-a.urgent:
+			if _, _, err := a.TeamPlans.PlaceUrgent(ctx, a.systemPrincipal, id); err != nil && ctx.Err() == nil {
+				a.log.Error("place urgent incident", "incident", id, "err", err)
+			}
 		}
-	}()
+	}
 }
 
 // noticeIncident queues an incident change for every webhook receiver

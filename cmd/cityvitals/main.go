@@ -28,13 +28,15 @@ type CLI struct {
 	Config   kong.ConfigFlag `help:"YAML configuration file (keys are flag names)." type:"existingfile"`
 	LogLevel string          `help:"Log level." default:"info" enum:"debug,info,warn,error"`
 
-	Serve  ServeCmd  `cmd:"" help:"Start the platform: HTTP API, MQTT broker, ingest."`
-	User   UserCmd   `cmd:"" help:"Manage users."`
-	Token  TokenCmd  `cmd:"" help:"Issue device and API tokens."`
-	Import ImportCmd `cmd:"" help:"Import units, grids, assets and observations into a data directory."`
-	Audit  AuditCmd  `cmd:"" help:"Inspect the tamper-evident audit log."`
-	Replay ReplayCmd `cmd:"" help:"Feed history (CSV files or the store) through the vital-signs engine at full speed."`
-	Bench  BenchCmd  `cmd:"" help:"Benchmarks that print JSON figures."`
+	Serve    ServeCmd    `cmd:"" help:"Start the platform: HTTP API, MQTT broker, ingest."`
+	User     UserCmd     `cmd:"" help:"Manage users."`
+	Token    TokenCmd    `cmd:"" help:"Issue device and API tokens."`
+	Import   ImportCmd   `cmd:"" help:"Import units, grids, assets and observations into a data directory."`
+	Audit    AuditCmd    `cmd:"" help:"Inspect the tamper-evident audit log."`
+	Replay   ReplayCmd   `cmd:"" help:"Feed history (CSV files or the store) through the vital-signs engine at full speed."`
+	Bench    BenchCmd    `cmd:"" help:"Benchmarks that print JSON figures."`
+	Demo     DemoCmd     `cmd:"" help:"Start the platform with a generated demo city and live simulated data."`
+	Simulate SimulateCmd `cmd:"" help:"Feed a demo server with simulated streams, or play a scenario against it."`
 }
 
 // Globals are what every command gets.
