@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"cityvitals/alert"
 	"cityvitals/detect/cluster"
@@ -98,6 +99,20 @@ func (f *clusterFeed) observeFindings(found []alert.Finding) {
 		}
 		f.observe(cluster.FromFinding(fd, kind, ds.Lon, ds.Lat))
 	}
+}
+
+// reportKinds are the citizen-report categories that correlate with
+// sensor alarms of a cluster kind.
+var reportKinds = map[string]string{"gas_leak": "gas_leak", "waterlogging": "waterlogging", "water_main_burst": "water_main_burst", "fire": "fire"}
+
+// observeReport counts a live citizen report as a signal near its point
+// (an imported history of old reports raises nothing now).
+func (f *clusterFeed) observeReport(r model.Report, category string) {
+	kind, ok := reportKinds[category]
+	if !ok || !r.HasPoint || time.Since(r.RequestedAt) > 24*time.Hour {
+		return
+	}
+	f.observe(cluster.FromReport(fmt.Sprint(r.ID), kind, r.Unit, r.Lon, r.Lat, r.RequestedAt.UnixMilli()))
 }
 
 func (f *clusterFeed) observe(s cluster.Signal) {

@@ -66,11 +66,15 @@ func (r reportIncidents) OpenFromReport(ctx context.Context, rep model.Report) (
 	if rep.HasPoint {
 		n.Lon, n.Lat = &rep.Lon, &rep.Lat
 	}
+	r.a.clusterFeed.observeReport(rep, svc.Category)
 	inc, err := r.a.Incidents.Open(ctx, r.a.systemPrincipal, n)
 	return inc.ID, err
 }
 
 func (r reportIncidents) AttachReport(ctx context.Context, incidentID int64, rep model.Report) error {
+	if svc, ok := r.a.Reports.Catalog().Service(rep.ServiceCode); ok {
+		r.a.clusterFeed.observeReport(rep, svc.Category)
+	}
 	_, err := r.a.Incidents.AddReport(ctx, r.a.systemPrincipal, incidentID, rep.ID)
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"cityvitals/account"
 	"cityvitals/model"
@@ -102,3 +103,54 @@ func TestCitizenReportBecomesAnIncidentAndHearsBack(t *testing.T) {
 }
 
 func decode(resp *http.Response, v any) error { return json.NewDecoder(resp.Body).Decode(v) }
+
+// TestGasSmellReportsJoinTheDetectorsCluster: two citizens smell gas
+// next to a gas detector in alarm; together they make a cluster.
+func TestGasSmellReportsJoinTheDetectorsCluster(t *testing.T) {
+	h := startApp(t)
+	ctx := context.Background()
+	geo, err := os.ReadFile(shanghaiGCJ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.postRaw(h.tokens[model.RoleAdmin], "/api/v1/units/import?level=district&crs=gcj02&create_parents=true", geo, 200, nil)
+	var ds struct{ ID int64 }
+	h.do(h.tokens[model.RoleAdmin], "POST", "/api/v1/datastreams", `{"key":"mh-1/lel","property":"gas_lel","interval":"1m","location":{"lon":121.4737,"lat":31.2304}}`, 201, &ds)
+	now := time.Now().Truncate(time.Minute)
+	h.do(h.device, "POST", "/api/v1/observations", fmt.Sprintf(`[{"datastream":%d,"time":%d,"value":2},{"datastream":%d,"time":%d,"value":30}]`,
+		ds.ID, now.Add(-3*time.Minute).UnixMilli(), ds.ID, now.Add(-time.Minute).UnixMilli()), 200, nil)
+	app311, err := h.app.Accounts.CreateUser(ctx, "test", account.NewUser{Name: "citizen-app", Password: "correct horse battery", Role: model.RoleCitizen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, err := h.app.Accounts.IssueToken(ctx, "test", account.NewToken{Kind: model.TokenAPI, UserID: app311.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lon := range []string{"121.4745", "121.4750"} {
+		resp, err := http.PostForm(h.base+"/open311/v2/requests.json", url.Values{"api_key": {key}, "service_code": {"gas_smell"},
+			"lat": {"31.2304"}, "long": {lon}, "attribute[location_kind]": {"street"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 201 && resp.StatusCode != 200 {
+			t.Fatalf("report: %s", resp.Status)
+		}
+	}
+	var list struct {
+		Items []struct {
+			Evidence map[string]any
+			Labels   map[string]string
+		}
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		h.do(h.tokens[model.RoleViewer], "GET", "/api/v1/alerts?rule=cluster&state=firing", "", 200, &list)
+		if len(list.Items) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(list.Items) != 1 || list.Items[0].Labels["kind"] != "gas_leak" || list.Items[0].Evidence["count"] != 3.0 {
+		t.Fatalf("cluster alerts %+v: want one gas_leak cluster of a detector and two reports", list.Items)
+	}
+}
