@@ -107,30 +107,22 @@ func (s *Server) listActivations(w http.ResponseWriter, r *http.Request, _ auth.
 	s.answer(w, r, http.StatusOK, listing[model.Activation]{Items: nonNilSlice(items), Next: next}, err)
 }
 
-func (s *Server) activationID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := pathInt(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
-	}
-	return id, err == nil
-}
-
 func (s *Server) getActivation(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	if id, ok := s.activationID(w, r); ok {
+	if id, ok := s.idParam(w, r, "id"); ok {
 		act, err := s.PlanSvc.Activation(r.Context(), id)
 		s.answer(w, r, http.StatusOK, act, err)
 	}
 }
 
 func (s *Server) activationProgress(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
-	if id, ok := s.activationID(w, r); ok {
+	if id, ok := s.idParam(w, r, "id"); ok {
 		pr, err := s.PlanSvc.Progress(r.Context(), id)
 		s.answer(w, r, http.StatusOK, pr, err)
 	}
 }
 
 func (s *Server) retryActivation(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if id, ok := s.activationID(w, r); ok {
+	if id, ok := s.idParam(w, r, "id"); ok {
 		act, err := s.PlanSvc.RetryTasks(r.Context(), p.Name(), id)
 		var partial *plan.PartialError
 		if errors.As(err, &partial) {
@@ -141,7 +133,7 @@ func (s *Server) retryActivation(w http.ResponseWriter, r *http.Request, p auth.
 }
 
 func (s *Server) endActivation(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if id, ok := s.activationID(w, r); ok {
+	if id, ok := s.idParam(w, r, "id"); ok {
 		act, err := s.PlanSvc.End(r.Context(), p.Name(), id)
 		s.answer(w, r, http.StatusOK, act, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"cityvitals/alert/public"
 	"cityvitals/asset"
 	"cityvitals/auth"
+	"cityvitals/campaign"
 	"cityvitals/incident"
 	"cityvitals/ingest"
 	"cityvitals/internal/fanout"
@@ -71,6 +72,8 @@ type Deps struct {
 	Teams        store.Teams
 	TeamPlans    TeamPlanner
 	Reports      ReportService
+	Campaigns    CampaignService
+	Files        FileStore
 	// Open311 serves GeoReport v2 at /open311/v2/; it authenticates
 	// every request by its api_key itself.
 	Open311 http.Handler
@@ -189,6 +192,29 @@ func (s *Server) table() []Route {
 
 		r("GET", v1+"/reports", auth.ReportRead, s.listReports),
 		r("GET", v1+"/reports/export.csv", auth.ReportRead, s.exportReports),
+
+		r("POST", v1+"/files", auth.CampaignRead, s.uploadFile),
+		r("GET", v1+"/campaigns", auth.CampaignRead, s.listCampaigns),
+		r("POST", v1+"/campaigns", auth.CampaignWrite, s.createCampaign),
+		r("GET", v1+"/campaigns/{id}", auth.CampaignRead, s.getCampaign),
+		r("PATCH", v1+"/campaigns/{id}", auth.CampaignWrite, s.updateCampaign),
+		r("POST", v1+"/campaigns/{id}/tasks/generate", auth.CampaignWrite, s.generateTasks),
+		r("POST", v1+"/campaigns/{id}/tasks/assign", auth.CampaignWrite, s.assignTasks),
+		r("GET", v1+"/campaigns/{id}/tasks", auth.CampaignRead, s.listTasks),
+		r("GET", v1+"/campaigns/{id}/tasks/{task}/result", auth.CampaignRead, s.getInspectionResult),
+		r("POST", v1+"/campaigns/{id}/inspections", auth.InspectionSubmit, s.submitInspection),
+		r("POST", v1+"/campaigns/{id}/inspections/batch", auth.InspectionSubmit, s.uploadInspections),
+		r("GET", v1+"/campaigns/{id}/report", auth.CampaignRead, s.campaignReport("json")),
+		r("GET", v1+"/campaigns/{id}/report.csv", auth.CampaignRead, s.campaignReport("csv")),
+		r("GET", v1+"/campaigns/{id}/report.xlsx", auth.CampaignRead, s.campaignReport("xlsx")),
+		r("POST", v1+"/hazards", auth.InspectionSubmit, s.reportHazard),
+		r("GET", v1+"/hazards", auth.CampaignRead, s.listHazards),
+		r("GET", v1+"/hazards/{id}", auth.CampaignRead, s.getHazard),
+		r("POST", v1+"/hazards/{id}/plan", auth.HazardRectify, hazardStep(s, noFiles[campaign.Plan], s.planHazard)),
+		r("POST", v1+"/hazards/{id}/milestones/{seq}/done", auth.HazardRectify, s.completeMilestone),
+		r("POST", v1+"/hazards/{id}/rectify", auth.HazardRectify, hazardStep(s, func(e campaign.Evidence) []string { return e.Evidence }, s.rectifyHazard)),
+		r("POST", v1+"/hazards/{id}/verify", auth.HazardVerify, hazardStep(s, func(v campaign.Verdict) []string { return v.Evidence }, s.verifyHazard)),
+		r("POST", v1+"/hazards/{id}/reopen", auth.HazardVerify, hazardStep(s, noFiles[campaign.Reopening], s.reopenHazard)),
 
 		r("GET", v1+"/teams", auth.IncidentRead, s.listTeams),
 		r("POST", v1+"/teams", auth.TeamWrite, s.createTeam),

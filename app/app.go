@@ -21,6 +21,7 @@ import (
 	"cityvitals/alert/silence"
 	"cityvitals/api"
 	"cityvitals/auth"
+	"cityvitals/campaign"
 	"cityvitals/citizen"
 	"cityvitals/detect/anomaly"
 	"cityvitals/detect/cluster"
@@ -81,6 +82,9 @@ type App struct {
 	alertIntake     chan alert.Event
 	autoRules       []incident.AutoRule
 	urgent          chan int64 // red incidents to place with a team
+	Campaigns       *campaign.Service
+	files           *incident.Files
+	riskPublished   map[string]bool // assets whose hazard risk was last published non-zero
 
 	api         *api.Server
 	dispatchers []*outbox.Dispatcher
@@ -184,7 +188,7 @@ func (a *App) buildTransports() error {
 		Alerts: a.Alerts, AlertStore: a.DB, AlertHub: a.AlertHub,
 		Silences: a.Silences, SilenceStore: a.DB, PublicNames: publicNames{alertNames{a}},
 		Incidents: a.Incidents, IncidentHub: a.IncidentHub, PlanSvc: a.Plans, Teams: a.DB, TeamPlans: a.TeamPlans,
-		Reports: a.Reports, Open311: a.open311,
+		Reports: a.Reports, Open311: a.open311, Campaigns: a.Campaigns, Files: a.files,
 		Metrics: promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{Registry: a.Metrics}),
 		Logger:  a.log,
 	})
@@ -267,6 +271,7 @@ func (a *App) Run(ctx context.Context) error {
 	g.Go(func() error { return a.advanceAlerts(gctx) })
 	g.Go(func() error { return a.Incidents.RunEscalation(gctx, a.escalationEvery()) })
 	g.Go(func() error { return a.runUrgentPlacement(gctx) })
+	g.Go(func() error { return a.runHazardWatch(gctx, a.escalationEvery()) })
 	for _, d := range a.dispatchers {
 		g.Go(func() error { return d.Run(gctx) })
 	}

@@ -44,6 +44,7 @@ func (a *App) buildIncidents(ctx context.Context) error {
 		return err
 	}
 	a.Incidents.KeepFiles(files)
+	a.files = files
 	a.Incidents.CheckTeams(func(ctx context.Context, id int64) (string, error) {
 		t, err := a.DB.Team(ctx, id)
 		return t.Dept, err
@@ -65,6 +66,8 @@ func (a *App) buildIncidents(ctx context.Context) error {
 	if err := a.buildPlans(ctx, policy); err != nil {
 		return err
 	}
+	a.buildCampaigns()
+	a.Incidents.LinkHazards(a.openHazardsOf)
 	return a.buildReports(ctx)
 }
 

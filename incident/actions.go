@@ -371,6 +371,7 @@ func (s *Service) Merge(ctx context.Context, p auth.Principal, id int64, c Comma
 	target.Alerts = union(target.Alerts, inc.Alerts)
 	target.Assets = union(target.Assets, inc.Assets)
 	target.Reports = union(target.Reports, inc.Reports)
+	target.Hazards = union(target.Hazards, inc.Hazards)
 	target.UpdatedAt = now.UnixMilli()
 	absorb := s.event(p, "absorb", target.State, target.State, c.Note, nil)
 	absorb.Data = map[string]any{"merged": id}

@@ -87,6 +87,54 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// Store checks and keeps a photo or document that belongs to no incident
+// (inspection photos, rectification evidence) and returns what was kept.
+func (f *Files) Store(name string, r io.Reader, by string, at int64) (model.Attachment, error) {
+	name, content, typ, err := readAttachment(name, r)
+	if err != nil {
+		return model.Attachment{}, err
+	}
+	hash, err := f.put(content)
+	if err != nil {
+		return model.Attachment{}, err
+	}
+	return model.Attachment{Hash: hash, Name: name, Type: typ, Size: int64(len(content)), By: by, At: at}, nil
+}
+
+// Has reports whether content with the hash is kept.
+func (f *Files) Has(hash string) bool {
+	if len(hash) != 64 || strings.Trim(hash, "0123456789abcdef") != "" {
+		return false
+	}
+	_, err := os.Stat(f.path(hash))
+	return err == nil
+}
+
+// readAttachment reads and checks one upload: a plain file name, a size
+// within MaxAttachment, a type sniffed from the content among the
+// accepted ones.
+func readAttachment(name string, r io.Reader) (string, []byte, string, error) {
+	name = strings.TrimSpace(filepath.Base(name))
+	if name == "" || name == "." || name == "/" || len(name) > 200 || !utf8.ValidString(name) {
+		return "", nil, "", model.Errorf(model.EINVALID, "name: give a file name of at most 200 bytes")
+	}
+	content, err := io.ReadAll(io.LimitReader(r, MaxAttachment+1))
+	if err != nil {
+		return "", nil, "", model.Errorf(model.EINVALID, "attachment: read: %v", err)
+	}
+	if len(content) > MaxAttachment {
+		return "", nil, "", model.Errorf(model.ETOOLARGE, "attachment %q is larger than %d bytes", clip(name), MaxAttachment)
+	}
+	if len(content) == 0 {
+		return "", nil, "", model.Errorf(model.EINVALID, "attachment %q is empty", clip(name))
+	}
+	typ := http.DetectContentType(content)
+	if !slices.Contains(attachmentTypes, typ) {
+		return "", nil, "", model.Errorf(model.EINVALID, "attachment %q is %s; accepted: %s", clip(name), typ, strings.Join(attachmentTypes, ", "))
+	}
+	return name, content, typ, nil
+}
+
 // Attach stores a photo or document and attaches it to the incident. Its
 // type is sniffed from the content; it may then be named in a step's
 // attachments (e.g. the evidence of a feedback).
@@ -99,23 +147,9 @@ func (s *Service) Attach(ctx context.Context, p auth.Principal, id int64, name s
 	if err != nil {
 		return model.Attachment{}, err
 	}
-	name = strings.TrimSpace(filepath.Base(name))
-	if name == "" || name == "." || len(name) > 200 || !utf8.ValidString(name) {
-		return model.Attachment{}, model.Errorf(model.EINVALID, "name: give a file name of at most 200 bytes")
-	}
-	content, err := io.ReadAll(io.LimitReader(r, MaxAttachment+1))
+	name, content, typ, err := readAttachment(name, r)
 	if err != nil {
-		return model.Attachment{}, model.Errorf(model.EINVALID, "attachment: read: %v", err)
-	}
-	if len(content) > MaxAttachment {
-		return model.Attachment{}, model.Errorf(model.ETOOLARGE, "attachment %q is larger than %d bytes", clip(name), MaxAttachment)
-	}
-	if len(content) == 0 {
-		return model.Attachment{}, model.Errorf(model.EINVALID, "attachment %q is empty", clip(name))
-	}
-	typ := http.DetectContentType(content)
-	if !slices.Contains(attachmentTypes, typ) {
-		return model.Attachment{}, model.Errorf(model.EINVALID, "attachment %q is %s; accepted: %s", clip(name), typ, strings.Join(attachmentTypes, ", "))
+		return model.Attachment{}, err
 	}
 	hash, err := s.files.put(content)
 	if err != nil {

@@ -81,6 +81,8 @@ type Service struct {
 	listen []func(Change)
 	// teamDept, if set, names a field team's department (for checks).
 	teamDept func(ctx context.Context, team int64) (string, error)
+	// hazardsOf, if set, lists the open hazards of assets.
+	hazardsOf func(ctx context.Context, assets []string) []int64
 }
 
 // NewService builds the service. now is the clock (time.Now in
@@ -102,6 +104,13 @@ func (s *Service) KeepFiles(f *Files) { s.files = f }
 // teams of another department; dept returns a team's department.
 func (s *Service) CheckTeams(dept func(ctx context.Context, team int64) (string, error)) {
 	s.teamDept = dept
+}
+
+// LinkHazards makes every new incident on assets carry the open hazards
+// (hazard register ids) of those assets, so whoever disposes of it sees
+// them.
+func (s *Service) LinkHazards(of func(ctx context.Context, assets []string) []int64) {
+	s.hazardsOf = of
 }
 
 // Listen adds a listener called after every stored change. Listeners
@@ -139,6 +148,9 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, n New) (model.Inci
 	}
 	if err := s.checkScope(p, inc.Unit); err != nil {
 		return inc, err
+	}
+	if s.hazardsOf != nil && len(inc.Assets) > 0 {
+		inc.Hazards = s.hazardsOf(ctx, inc.Assets)
 	}
 	ev := s.event(p, "open", "", inc.State, n.Description, nil)
 	ev.Data = map[string]any{"source": string(inc.Source), "dept": inc.Dept}

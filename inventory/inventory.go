@@ -166,6 +166,16 @@ func (s *Service) Ancestors(code string) []string {
 	return s.tree.Load().ancestors(code)
 }
 
+// Descendants returns the unit and every unit below it, or nil for a
+// unit the tree does not have.
+func (s *Service) Descendants(code string) []string {
+	t := s.tree.Load()
+	if _, ok := t.parent[code]; !ok {
+		return nil
+	}
+	return t.subtree(code)
+}
+
 // UnitStreams returns the ids of the streams placed in the unit and, with
 // descendants, in every unit below it.
 func (s *Service) UnitStreams(code string, descendants bool) []int64 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,12 @@ func TestStreamsArePlacedAndFollowTheTree(t *testing.T) {
 	}
 	if path := f.inv.Ancestors(cell); len(path) != 3 || path[0] != "310000" || path[1] != "310101" {
 		t.Fatalf("path = %v, want [310000 310101 %s]", path, cell)
+	}
+	if d := f.inv.Descendants("310101"); len(d) < 2 || d[0] != "310101" || !slices.Contains(d, cell) || slices.Contains(d, "310104") {
+		t.Fatalf("descendants of 310101 = %v, want it, its cells and nothing of 310104", d)
+	}
+	if d := f.inv.Descendants("nowhere"); d != nil {
+		t.Fatalf("descendants of an unknown unit = %v, want nil", d)
 	}
 	if got := f.inv.UnitStreams("310101", true); len(got) != 1 || got[0] != created[0].ID {
 		t.Fatalf("streams under 310101 = %v, want only the square", got)

@@ -107,6 +107,7 @@ type Incident struct {
 	Assets      []string       `json:"assets,omitempty"`
 	Alerts      []string       `json:"alerts,omitempty"`  // alert fingerprints
 	Reports     []int64        `json:"reports,omitempty"` // citizen report ids
+	Hazards     []int64        `json:"hazards,omitempty"` // open hazards of its assets when it was opened
 	Parent      int64          `json:"parent,omitempty"`
 	MergedInto  int64          `json:"merged_into,omitempty"`
 	Plan        string         `json:"plan,omitempty"` // activation id of the contingency plan that made it

@@ -154,6 +154,8 @@ CREATE INDEX silences_ends ON silences(ends_at);
 		teamsSchema,
 		// 7: citizen reports and their reporters' personal data, kept apart.
 		reportsSchema,
+		// 8: hazard inspection campaigns, tasks, results, hazards, milestones.
+		campaignsSchema,
 	}
 }
 
