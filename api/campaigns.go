@@ -226,7 +226,7 @@ func (s *Server) reportHazard(w http.ResponseWriter, r *http.Request, p auth.Pri
 
 // listHazards pages through the register: ?campaign, ?state (comma
 // list), ?severity, ?district, ?dept, ?unit, ?asset, ?overdue.
-func (s *Server) listHazards(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+func (s *Server) listHazards(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	pg, err := page(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -247,7 +247,13 @@ func (s *Server) listHazards(w http.ResponseWriter, r *http.Request, _ auth.Prin
 		}
 	}
 	items, next, err := s.Campaigns.Hazards(r.Context(), f, pg)
-	s.answer(w, r, http.StatusOK, listing[model.Hazard]{Items: nonNilSlice(items), Next: next}, err)
+	visible := items[:0]
+	for _, h := range items {
+		if s.checkScope(p, h.Unit) == nil {
+			visible = append(visible, h)
+		}
+	}
+	s.answer(w, r, http.StatusOK, listing[model.Hazard]{Items: nonNilSlice(visible), Next: next}, err)
 }
 
 type hazardDetail struct {
@@ -255,12 +261,12 @@ type hazardDetail struct {
 	Events []model.HazardEvent `json:"events"`
 }
 
-func (s *Server) getHazard(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
+func (s *Server) getHazard(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	id, ok := s.idParam(w, r, "id")
 	if !ok {
 		return
 	}
-	h, err := s.Campaigns.Hazard(r.Context(), id)
+	h, err := s.hazardFor(r.Context(), p, id, false)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -269,12 +275,34 @@ func (s *Server) getHazard(w http.ResponseWriter, r *http.Request, _ auth.Princi
 	s.answer(w, r, http.StatusOK, hazardDetail{Hazard: h, Events: nonNilSlice(events)}, err)
 }
 
+// hazardFor loads a hazard the principal may see and, for rectification
+// (ownDept), may act on: field workers rectify their own department's
+// hazards; operators and admins any.
+func (s *Server) hazardFor(ctx context.Context, p auth.Principal, id int64, ownDept bool) (model.Hazard, error) {
+	h, err := s.Campaigns.Hazard(ctx, id)
+	if err != nil {
+		return h, err
+	}
+	if err := s.checkScope(p, h.Unit); err != nil {
+		return h, err
+	}
+	if ownDept && p.User != nil && p.User.Role == model.RoleField && p.User.Dept != h.Dept {
+		return h, model.Errorf(model.EFORBIDDEN, "hazard %d belongs to department %q, not to %s's", id, h.Dept, p.Name())
+	}
+	return h, nil
+}
+
 // hazardStep decodes the body into a T, checks the files it names and
-// applies one step of the hazard's lifecycle.
-func hazardStep[T any](s *Server, files func(T) []string, do func(ctx context.Context, actor string, id int64, body T) (model.Hazard, error)) handlerFunc {
+// applies one step of the hazard's lifecycle; rectification steps are for
+// the responsible department.
+func hazardStep[T any](s *Server, rectify bool, files func(T) []string, do func(ctx context.Context, actor string, id int64, body T) (model.Hazard, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 		id, ok := s.idParam(w, r, "id")
 		if !ok {
+			return
+		}
+		if _, err := s.hazardFor(r.Context(), p, id, rectify); err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		var body T
@@ -297,7 +325,7 @@ func (s *Server) completeMilestone(w http.ResponseWriter, r *http.Request, p aut
 		s.fail(w, r, model.Errorf(model.EINVALID, "seq: %q is not a milestone number", clipText(r.PathValue("seq"))))
 		return
 	}
-	hazardStep(s, func(e campaign.Evidence) []string { return e.Evidence },
+	hazardStep(s, true, func(e campaign.Evidence) []string { return e.Evidence },
 		func(ctx context.Context, actor string, id int64, e campaign.Evidence) (model.Hazard, error) {
 			return s.Campaigns.CompleteMilestone(ctx, actor, id, seq, e)
 		})(w, r, p)

@@ -80,7 +80,13 @@ func (s *Server) listReports(w http.ResponseWriter, r *http.Request, p auth.Prin
 		s.fail(w, r, err)
 		return
 	}
-	views, err := s.Reports.View(r.Context(), p, items)
+	visible := items[:0]
+	for _, rep := range items {
+		if rep.Unit == "" && scopeOf(p) == "" || rep.Unit != "" && s.checkScope(p, rep.Unit) == nil {
+			visible = append(visible, rep)
+		}
+	}
+	views, err := s.Reports.View(r.Context(), p, visible)
 	s.answer(w, r, http.StatusOK, listing[citizen.ReportView]{Items: nonNilSlice(views), Next: next}, err)
 }
 

@@ -77,7 +77,10 @@ type Deps struct {
 	// Open311 serves GeoReport v2 at /open311/v2/; it authenticates
 	// every request by its api_key itself.
 	Open311 http.Handler
-	Logger  *slog.Logger
+	// Dashboard serves the web dashboard at /: static files only, no data
+	// (the app logs in and calls /api/v1 with its token).
+	Dashboard http.Handler
+	Logger    *slog.Logger
 	// MaxBodyBytes bounds every request body (ingest has its own, larger
 	// limit in the ingest config). 0 means 16 MiB.
 	MaxBodyBytes int64
@@ -210,11 +213,11 @@ func (s *Server) table() []Route {
 		r("POST", v1+"/hazards", auth.InspectionSubmit, s.reportHazard),
 		r("GET", v1+"/hazards", auth.CampaignRead, s.listHazards),
 		r("GET", v1+"/hazards/{id}", auth.CampaignRead, s.getHazard),
-		r("POST", v1+"/hazards/{id}/plan", auth.HazardRectify, hazardStep(s, noFiles[campaign.Plan], s.planHazard)),
+		r("POST", v1+"/hazards/{id}/plan", auth.HazardRectify, hazardStep(s, true, noFiles[campaign.Plan], s.planHazard)),
 		r("POST", v1+"/hazards/{id}/milestones/{seq}/done", auth.HazardRectify, s.completeMilestone),
-		r("POST", v1+"/hazards/{id}/rectify", auth.HazardRectify, hazardStep(s, func(e campaign.Evidence) []string { return e.Evidence }, s.rectifyHazard)),
-		r("POST", v1+"/hazards/{id}/verify", auth.HazardVerify, hazardStep(s, func(v campaign.Verdict) []string { return v.Evidence }, s.verifyHazard)),
-		r("POST", v1+"/hazards/{id}/reopen", auth.HazardVerify, hazardStep(s, noFiles[campaign.Reopening], s.reopenHazard)),
+		r("POST", v1+"/hazards/{id}/rectify", auth.HazardRectify, hazardStep(s, true, func(e campaign.Evidence) []string { return e.Evidence }, s.rectifyHazard)),
+		r("POST", v1+"/hazards/{id}/verify", auth.HazardVerify, hazardStep(s, false, func(v campaign.Verdict) []string { return v.Evidence }, s.verifyHazard)),
+		r("POST", v1+"/hazards/{id}/reopen", auth.HazardVerify, hazardStep(s, false, noFiles[campaign.Reopening], s.reopenHazard)),
 
 		r("GET", v1+"/teams", auth.IncidentRead, s.listTeams),
 		r("POST", v1+"/teams", auth.TeamWrite, s.createTeam),
@@ -254,6 +257,13 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/auth/login", s.login)
 	if s.Open311 != nil {
 		s.mux.Handle("/open311/v2/", http.StripPrefix("/open311/v2", s.Open311))
+	}
+	// Unknown API paths are 404 problems, never the dashboard's page.
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, model.Errorf(model.ENOTFOUND, "no API route %s %s", r.Method, clipText(r.URL.Path)))
+	})
+	if s.Dashboard != nil {
+		s.mux.Handle("/", s.Dashboard)
 	}
 	s.routeTable = s.table()
 	for _, rt := range s.routeTable {

@@ -23,6 +23,7 @@ import (
 	"cityvitals/auth"
 	"cityvitals/campaign"
 	"cityvitals/citizen"
+	"cityvitals/dashboard"
 	"cityvitals/detect/anomaly"
 	"cityvitals/detect/cluster"
 	"cityvitals/detect/predict"
@@ -180,6 +181,10 @@ func (a *App) provision(ctx context.Context, src ingest.Source, key, prop, uom s
 }
 
 func (a *App) buildTransports() error {
+	board, err := dashboard.New()
+	if err != nil {
+		return err
+	}
 	a.api = api.New(api.Deps{
 		Auth: a.Auth, Ingest: a.Ingest, Inventory: a.Inventory,
 		Units: a.DB, Assets: a.DB, AssetTypes: a.AssetTypes, Datastreams: a.DB,
@@ -188,11 +193,10 @@ func (a *App) buildTransports() error {
 		Alerts: a.Alerts, AlertStore: a.DB, AlertHub: a.AlertHub,
 		Silences: a.Silences, SilenceStore: a.DB, PublicNames: publicNames{alertNames{a}},
 		Incidents: a.Incidents, IncidentHub: a.IncidentHub, PlanSvc: a.Plans, Teams: a.DB, TeamPlans: a.TeamPlans,
-		Reports: a.Reports, Open311: a.open311, Campaigns: a.Campaigns, Files: a.files,
+		Reports: a.Reports, Open311: a.open311, Campaigns: a.Campaigns, Files: a.files, Dashboard: board,
 		Metrics: promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{Registry: a.Metrics}),
 		Logger:  a.log,
 	})
-	var err error
 	if a.cfg.HTTPAddr != "" {
 		if a.httpLn, err = net.Listen("tcp", a.cfg.HTTPAddr); err != nil {
 			return fmt.Errorf("listen for HTTP on %s: %w", a.cfg.HTTPAddr, err)

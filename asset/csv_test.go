@@ -50,7 +50,7 @@ func TestImportCSV(t *testing.T) {
 		}
 	}
 	gasCover := assets[0]
-	if gasCover.Type != "manhole_cover" || gasCover.Attrs["code"] != "0111" || gasCover.Dept != "gas_utility" ||
+	if gasCover.Type != "manhole_cover" || gasCover.Attrs["code"] != "0111" || gasCover.Dept != "gas" ||
 		gasCover.Status != StatusIntact || gasCover.Attrs["material"] != "cast iron" || gasCover.NameEN != "Gas cover 1" {
 		t.Errorf("gas cover = %+v", gasCover)
 	}
@@ -94,7 +94,7 @@ func TestImportCSVColumnMappingAndFixedType(t *testing.T) {
 	if err != nil || len(bad) != 0 || len(assets) != 2 {
 		t.Fatalf("assets %+v, bad %v, err %v", assets, bad, err)
 	}
-	if a := assets[0]; a.ID != "lamp:L1" || a.Type != "street_light" || a.NameZH != "路灯1" || a.Attrs["路段"] != "南京路" || a.Dept != "greening_cityscape" {
+	if a := assets[0]; a.ID != "lamp:L1" || a.Type != "street_light" || a.NameZH != "路灯1" || a.Attrs["路段"] != "南京路" || a.Dept != "greening" {
 		t.Errorf("lamp = %+v", a)
 	}
 	if assets[1].Attrs != nil {

@@ -51,7 +51,7 @@ func TestImportGeoJSONHydrants(t *testing.T) {
 	}
 	for i, a := range assets {
 		f := want.Features[i]
-		if a.Type != "hydrant" || a.Dept != "fire_rescue" || a.Unit != "ennepe-ruhr" || !a.UpdatedAt.Equal(stamp) {
+		if a.Type != "hydrant" || a.Dept != "fire" || a.Unit != "ennepe-ruhr" || !a.UpdatedAt.Equal(stamp) {
 			t.Fatalf("asset %d = %+v", i, a)
 		}
 		if a.ID != "osm:"+f.ID.(string) || !strings.HasPrefix(a.ID, "osm:node/") {

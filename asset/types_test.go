@@ -53,10 +53,10 @@ func TestResolve(t *testing.T) {
 		wantDept string
 		ok       bool
 	}{
-		{name: "type id", in: "hydrant", wantType: "hydrant", wantDept: "fire_rescue", ok: true},
-		{name: "gas manhole code", in: "0111", wantType: "manhole_cover", wantSub: "0111", wantDept: "gas_utility", ok: true},
+		{name: "type id", in: "hydrant", wantType: "hydrant", wantDept: "fire", ok: true},
+		{name: "gas manhole code", in: "0111", wantType: "manhole_cover", wantSub: "0111", wantDept: "gas", ok: true},
 		{name: "storm-water manhole code", in: "0103", wantType: "manhole_cover", wantSub: "0103", wantDept: "drainage", ok: true},
-		{name: "street light own code", in: " 0106 ", wantType: "street_light", wantDept: "greening_cityscape", ok: true},
+		{name: "street light own code", in: " 0106 ", wantType: "street_light", wantDept: "greening", ok: true},
 		{name: "river bridge code", in: "0208", wantType: "bridge", wantSub: "0208", ok: true},
 		{name: "unknown code", in: "0199", ok: false},
 		{name: "unknown id", in: "spaceport", ok: false},

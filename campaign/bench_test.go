@@ -100,7 +100,7 @@ func BenchmarkCampaign1M(b *testing.B) {
 		for i := range assets {
 			n := off + i
 			assets[i] = model.Asset{ID: fmt.Sprintf("hh-%07d", n), Type: "household_gas_meter",
-				Unit: grids[n%len(grids)], Dept: "gas_utility"}
+				Unit: grids[n%len(grids)], Dept: "gas"}
 		}
 		if err := db.PutAssets(ctx, assets); err != nil {
 			b.Fatal(err)
@@ -111,7 +111,7 @@ func BenchmarkCampaign1M(b *testing.B) {
 	svc := NewService(db, units, audit.NewLogger(db), clock.Now)
 	newCampaign := func(b *testing.B) model.Campaign {
 		c, err := svc.CreateCampaign(ctx, "bench", NewCampaign{Name: "百万户燃气排查", Domain: "gas", Units: []string{"310000"},
-			StartAt: ms(periodStart), EndAt: ms(periodStart.AddDate(0, 3, 0)), Depts: []string{"gas_utility"},
+			StartAt: ms(periodStart), EndAt: ms(periodStart.AddDate(0, 3, 0)), Depts: []string{"gas"},
 			Checklists: []string{"household_gas"}})
 		if err != nil {
 			b.Fatal(err)
@@ -206,7 +206,7 @@ func BenchmarkSubmitBatch10k(b *testing.B) {
 	grids := units.grids()
 	assets := make([]model.Asset, meters)
 	for i := range assets {
-		assets[i] = model.Asset{ID: fmt.Sprintf("hh-%07d", i), Type: "household_gas_meter", Unit: grids[i%len(grids)], Dept: "gas_utility"}
+		assets[i] = model.Asset{ID: fmt.Sprintf("hh-%07d", i), Type: "household_gas_meter", Unit: grids[i%len(grids)], Dept: "gas"}
 	}
 	if err := db.PutAssets(ctx, assets); err != nil {
 		b.Fatal(err)
@@ -214,7 +214,7 @@ func BenchmarkSubmitBatch10k(b *testing.B) {
 	clock := &fakeClock{t: periodStart.Add(48 * time.Hour)}
 	svc := NewService(db, units, audit.NewLogger(db), clock.Now)
 	c, err := svc.CreateCampaign(ctx, "bench", NewCampaign{Name: "批量上传", Domain: "gas", Units: []string{"310000"},
-		StartAt: ms(periodStart), EndAt: ms(periodStart.AddDate(0, 3, 0)), Depts: []string{"gas_utility"},
+		StartAt: ms(periodStart), EndAt: ms(periodStart.AddDate(0, 3, 0)), Depts: []string{"gas"},
 		Checklists: []string{"household_gas"}})
 	if err != nil {
 		b.Fatal(err)

@@ -12,7 +12,7 @@ func validNewCampaign() NewCampaign {
 	return NewCampaign{
 		Name: "燃气安全专项整治", Domain: "gas", Units: []string{"310101"},
 		StartAt: ms(periodStart), EndAt: ms(periodStart.AddDate(0, 3, 0)),
-		Depts: []string{"gas_utility"}, Checklists: []string{"household_gas"},
+		Depts: []string{"gas"}, Checklists: []string{"household_gas"},
 	}
 }
 
@@ -85,7 +85,7 @@ func TestGenerateTasksFromScopeWithDescendants(t *testing.T) {
 	c := f.householdCampaign(t)
 	f.putMeters(t, 2, "310101002-G1", "310101002-G2", "310104003-G1", "310115001-G1")
 	mustNil(t, f.db.PutAssets(ctx, []model.Asset{
-		{ID: "kitchen-1", Type: "restaurant_kitchen", Unit: "310104003-G1", Dept: "housing_construction"},
+		{ID: "kitchen-1", Type: "restaurant_kitchen", Unit: "310104003-G1", Dept: "housing"},
 		{ID: "mh-1", Type: "manhole_cover", Unit: "310101002-G1"},
 		{ID: "station-1", Type: "pressure_regulator_station", Unit: "310101002-G1"}, // no checklist chosen for it
 	}))
@@ -102,10 +102,10 @@ func TestGenerateTasksFromScopeWithDescendants(t *testing.T) {
 	cases := []struct {
 		asset, district, inspector, checklist, dept string
 	}{
-		{"310101002-G1-m0", "310101", "li.si", "household_gas", "gas_utility"},   // deepest assignment wins
-		{"310101002-G2-m1", "310101", "wang.wu", "household_gas", "gas_utility"}, // the street's inspector
-		{"310104003-G1-m0", "310104", "", "household_gas", "gas_utility"},        // nobody assigned yet
-		{"kitchen-1", "310104", "", "restaurant_kitchen_gas", "housing_construction"},
+		{"310101002-G1-m0", "310101", "li.si", "household_gas", "gas"},   // deepest assignment wins
+		{"310101002-G2-m1", "310101", "wang.wu", "household_gas", "gas"}, // the street's inspector
+		{"310104003-G1-m0", "310104", "", "household_gas", "gas"},        // nobody assigned yet
+		{"kitchen-1", "310104", "", "restaurant_kitchen_gas", "housing"},
 	}
 	for _, tc := range cases {
 		task, ok := byAsset[tc.asset]

@@ -108,7 +108,7 @@ func TestMajorHazardNeedsPlanAndMilestones(t *testing.T) {
 	_, err := f.svc.Rectify(ctx, "zhao.liu", major.ID, evidence("x"))
 	wantCode(t, err, model.ECONFLICT, "major", "plan")
 
-	plan := Plan{Owner: "zhao.liu", Dept: "gas_utility", Deadline: day(40), Measures: "关闭气瓶角阀，张贴警示，每日巡查",
+	plan := Plan{Owner: "zhao.liu", Dept: "gas", Deadline: day(40), Measures: "关闭气瓶角阀，张贴警示，每日巡查",
 		Milestones: []MilestoneInput{{Title: "气瓶移出地下室", Due: day(10)}, {Title: "改用管道燃气", Due: day(35)}}}
 	cases := []struct {
 		name  string
@@ -206,8 +206,8 @@ func TestReportHazardOutsideTasks(t *testing.T) {
 	f := newFixture(t)
 	c, _ := f.inspectedCampaign(t)
 	mustNil(t, f.db.PutAssets(ctx, []model.Asset{
-		{ID: "pipe-7", Type: "gas_pipe_segment", Unit: "310104003-G1", Dept: "gas_utility"},
-		{ID: "pipe-9", Type: "gas_pipe_segment", Unit: "310115001-G1", Dept: "gas_utility"},
+		{ID: "pipe-7", Type: "gas_pipe_segment", Unit: "310104003-G1", Dept: "gas"},
+		{ID: "pipe-9", Type: "gas_pipe_segment", Unit: "310115001-G1", Dept: "gas"},
 	}))
 	ok := NewHazard{Campaign: c.ID, Asset: "pipe-7", Category: "pipe", Severity: model.SeverityMajor,
 		Description: "违章建筑占压中压燃气管线", Photos: []string{photo("over-pipe")}}
@@ -236,7 +236,7 @@ func TestReportHazardOutsideTasks(t *testing.T) {
 	}
 	h, err := f.svc.ReportHazard(ctx, "chen.qi", ok)
 	mustNil(t, err)
-	if h.District != "310104" || h.Unit != "310104003-G1" || h.Dept != "gas_utility" || h.Task != 0 ||
+	if h.District != "310104" || h.Unit != "310104003-G1" || h.Dept != "gas" || h.Task != 0 ||
 		h.FoundAt != ms(f.clock.Now()) || h.State != model.HazardOpen {
 		t.Errorf("reported %+v", h)
 	}

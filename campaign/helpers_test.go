@@ -195,7 +195,7 @@ func newFixture(t testing.TB) *fixture {
 	f := &fixture{db: db, clock: &fakeClock{t: periodStart.Add(48 * time.Hour)},
 		audit: &recordingAuditor{log: audit.NewLogger(db)}}
 	f.svc = NewService(db, newTestUnits(), f.audit, f.clock.Now,
-		WithDepartments(map[string]string{"gas_utility": "燃气公司", "housing": "房管局", "market": "市场监管局"}))
+		WithDepartments(map[string]string{"gas": "燃气公司", "housing": "房管局", "market": "市场监管局"}))
 	return f
 }
 
@@ -236,7 +236,7 @@ func (f *fixture) householdCampaign(t testing.TB) model.Campaign {
 	c, err := f.svc.CreateCampaign(context.Background(), "zhang.san", NewCampaign{
 		Name: "2025年城镇燃气安全专项整治", Domain: "gas", Basis: "安委〔2023〕3号",
 		Units: []string{"310101", "310104"}, StartAt: ms(periodStart), EndAt: ms(periodStart.AddDate(0, 3, 0)),
-		Depts: []string{"gas_utility", "market"}, Checklists: []string{"household_gas", "restaurant_kitchen_gas"},
+		Depts: []string{"gas", "market"}, Checklists: []string{"household_gas", "restaurant_kitchen_gas"},
 		Assignments: []model.InspectorAssignment{
 			{Unit: "310101002", Inspector: "wang.wu"},
 			{Unit: "310101002-G1", Inspector: "li.si"},
@@ -252,7 +252,7 @@ func (f *fixture) putMeters(t testing.TB, n int, units ...string) {
 	var assets []model.Asset
 	for _, u := range units {
 		for i := range n {
-			assets = append(assets, model.Asset{ID: fmt.Sprintf("%s-m%d", u, i), Type: "household_gas_meter", Unit: u, Dept: "gas_utility"})
+			assets = append(assets, model.Asset{ID: fmt.Sprintf("%s-m%d", u, i), Type: "household_gas_meter", Unit: u, Dept: "gas"})
 		}
 	}
 	mustNil(t, f.db.PutAssets(context.Background(), assets))

@@ -50,7 +50,7 @@ func TestSubmitInspectionRecordsHazards(t *testing.T) {
 	// 30 days for general hazards: the end of 2025-08-01 in Shanghai.
 	if hose.State != model.HazardOpen || hose.Severity != model.SeverityGeneral || hose.Category != "hose" ||
 		hose.Deadline != ms(time.Date(2025, 8, 2, 0, 0, 0, 0, cst)) || hose.District != "310101" ||
-		hose.Dept != "gas_utility" || !hose.HasPoint || hose.Photos[0] != photo("H01") || hose.FoundBy != "li.si" {
+		hose.Dept != "gas" || !hose.HasPoint || hose.Photos[0] != photo("H01") || hose.FoundBy != "li.si" {
 		t.Errorf("hose hazard %+v", hose)
 	}
 	if basement.Severity != model.SeverityMajor || basement.Deadline != ms(time.Date(2025, 10, 1, 0, 0, 0, 0, cst)) {

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"os"
+	"slices"
 
 	"cel.dev/cel-go/cel"
 	"go.yaml.in/yaml/v3"
@@ -145,4 +146,15 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// Departments lists the departments the rules route to, in rule order.
+func (r *Router) Departments() []string {
+	var out []string
+	for _, rr := range r.rules {
+		if !slices.Contains(out, rr.dept) {
+			out = append(out, rr.dept)
+		}
+	}
+	return out
 }

@@ -89,6 +89,8 @@ func TestEval(t *testing.T) {
 		{"accum", "accum(rainfall)", 55.5, true},
 		{"rise", "rise(gas_pressure)", 2, true},
 		{"fall", "fall(gas_pressure)", 2, true},
+		{"drop is first to last, not a rate", "drop(gas_pressure)", 6, true},
+		{"gain", "gain(gas_pressure)", 4, true},
 		{"on narrows", `max(gas_lel.on("manhole_cover"))`, 30, true},
 		{"int arithmetic with doubles", "1 - reporting(water_level)", 0.5, true},
 		{"ind", `ind("env.aqi.pm25")`, 80, true},

@@ -28,7 +28,7 @@ const (
 
 // historyFunctions read every point of the window (Totals, Changes); a
 // selection that flows into one of them needs History.
-var historyFunctions = map[string]bool{"accum": true, "rise": true, "fall": true}
+var historyFunctions = map[string]bool{"accum": true, "rise": true, "fall": true, "drop": true, "gain": true}
 
 // reducer reduces a selection to a number, or returns noData.
 type reducer func(StreamSet) ref.Val
@@ -45,6 +45,8 @@ var reducers = map[string]reducer{
 	"accum":     largestTotal,
 	"rise":      fastestChange(1),
 	"fall":      fastestChange(-1),
+	"drop":      largestChange(-1),
+	"gain":      largestChange(1),
 }
 
 // comparators count the streams whose latest value is beyond a bound.
@@ -189,6 +191,23 @@ func largestTotal(set StreamSet) ref.Val {
 // the steepest per-stream slope in that direction, in value units per
 // minute, floored at 0 because "nothing rose" is a rise of 0, not a
 // negative one. Streams whose points share a timestamp have no slope.
+// largestChange is the largest per-stream change across the window, from
+// its first point to its last, in the property's unit: how far it has
+// fallen (or risen), never extrapolated beyond the data there is.
+func largestChange(sign float64) reducer {
+	return func(set StreamSet) ref.Val {
+		changes := set.Changes()
+		if len(changes) == 0 {
+			return noData
+		}
+		largest := math.Inf(-1)
+		for _, c := range changes {
+			largest = max(largest, sign*(c.Last-c.First))
+		}
+		return types.Double(largest)
+	}
+}
+
 func fastestChange(sign float64) reducer {
 	return func(set StreamSet) ref.Val {
 		fastest, found := 0.0, false

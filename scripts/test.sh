@@ -42,6 +42,20 @@ ensure_xmllint() {
 	command -v xmllint >/dev/null || apt_install libxml2-utils
 }
 
+# The dashboard's browser test (dashboard/e2e_test.go) drives Debian's
+# Chromium with playwright-core from web/node_modules; it never downloads
+# a browser.
+ensure_chromium() {
+	[ -x /usr/bin/chromium ] || apt_install chromium
+	# Chinese labels need a CJK font (the dashboard uses system fonts only).
+	[ -d /usr/share/fonts/opentype/noto ] || apt_install fonts-noto-cjk
+}
+
+ensure_web_packages() {
+	command -v npm >/dev/null || apt_install nodejs npm
+	[ -d web/node_modules/playwright-core ] || (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+}
+
 ensure_staticcheck() {
 	STATICCHECK="$(go env GOPATH)/bin/staticcheck"
 	[ -x "$STATICCHECK" ] || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -49,6 +63,8 @@ ensure_staticcheck() {
 
 ensure_mosquitto
 ensure_xmllint
+ensure_chromium
+ensure_web_packages
 ensure_staticcheck
 
 log "gofmt"

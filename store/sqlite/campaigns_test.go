@@ -20,7 +20,7 @@ const hourMs = int64(time.Hour / time.Millisecond)
 func testCampaign() model.Campaign {
 	return model.Campaign{
 		Name: "燃气安全专项整治", Domain: "gas", Units: []string{"310101"},
-		StartAt: campaignStart, EndAt: campaignStart + 90*24*hourMs, Depts: []string{"gas_utility"},
+		StartAt: campaignStart, EndAt: campaignStart + 90*24*hourMs, Depts: []string{"gas"},
 		Checklists: []model.Checklist{{ID: "household_gas", AssetType: "household_gas_meter", Items: []model.ChecklistItem{
 			{ID: "H01", Category: "hose", Severity: model.SeverityGeneral, TextZH: "金属波纹管"}}}},
 		Deadlines: model.RectifyDays{General: 30, Major: 90}, CreatedBy: "zhang.san", CreatedAt: campaignStart,
@@ -35,7 +35,7 @@ func campaignAssets(t *testing.T, db *sqlitestore.DB, n int, units ...string) {
 	var assets []model.Asset
 	for _, u := range units {
 		for i := range n {
-			assets = append(assets, model.Asset{ID: fmt.Sprintf("%s-m%d", u, i), Type: "household_gas_meter", Unit: u, Dept: "gas_utility"})
+			assets = append(assets, model.Asset{ID: fmt.Sprintf("%s-m%d", u, i), Type: "household_gas_meter", Unit: u, Dept: "gas"})
 		}
 	}
 	assets = append(assets, model.Asset{ID: "mh-1", Type: "manhole_cover", Unit: units[0]})
@@ -122,7 +122,7 @@ func TestGenerateTasksIsIdempotentAndScoped(t *testing.T) {
 	}
 	for _, task := range append(tasks, rest...) {
 		wantInspector := map[string]string{"310101002-G1": "li.si", "310101002-G2": ""}[task.Unit]
-		if task.District != "310101" || task.Checklist != "household_gas" || task.Dept != "gas_utility" ||
+		if task.District != "310101" || task.Checklist != "household_gas" || task.Dept != "gas" ||
 			task.Inspector != wantInspector || task.AssetType != "household_gas_meter" {
 			t.Errorf("task %+v", task)
 		}
@@ -151,7 +151,7 @@ func testHazard(c model.Campaign, task model.InspectionTask, sev model.HazardSev
 	return model.Hazard{
 		Campaign: c.ID, Task: task.ID, Item: "H01", Asset: task.Asset, AssetType: task.AssetType, Unit: task.Unit,
 		District: task.District, Category: "hose", Severity: sev, Description: "橡胶软管", FoundAt: campaignStart + hourMs,
-		FoundBy: "li.si", Photos: []string{"p1"}, Dept: "gas_utility", Deadline: campaignStart + 48*hourMs,
+		FoundBy: "li.si", Photos: []string{"p1"}, Dept: "gas", Deadline: campaignStart + 48*hourMs,
 		State: model.HazardOpen, CreatedAt: campaignStart + hourMs, UpdatedAt: campaignStart + hourMs,
 	}
 }
@@ -378,7 +378,7 @@ func TestCampaignStats(t *testing.T) {
 	}
 	byDept, err := db.CampaignStats(ctx, store.StatsQuery{Campaign: c.ID, By: "dept", From: campaignStart, To: campaignStart + 1000*hourMs, AsOf: campaignStart + 1000*hourMs})
 	mustNil(t, err)
-	if len(byDept) != 1 || byDept[0].Key != "gas_utility" || byDept[0].Found != 5 {
+	if len(byDept) != 1 || byDept[0].Key != "gas" || byDept[0].Found != 5 {
 		t.Errorf("by dept %+v", byDept)
 	}
 	if _, err := db.CampaignStats(ctx, store.StatsQuery{Campaign: c.ID, By: "street"}); model.ErrorCode(err) != model.EINVALID {
