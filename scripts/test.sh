@@ -53,7 +53,9 @@ ensure_chromium() {
 
 ensure_web_packages() {
 	command -v npm >/dev/null || apt_install nodejs npm
-	[ -d web/node_modules/playwright-core ] || (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+	# npm install, not npm ci: npm 11's ci refuses this lock file over a
+	# Windows-only optional dependency of vite that install rightly skips.
+	[ -d web/node_modules/playwright-core ] || (cd web && npm install --no-audit --no-fund --no-save --loglevel=error >/dev/null)
 }
 
 ensure_staticcheck() {
