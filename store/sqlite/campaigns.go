@@ -117,23 +117,6 @@ func scanCampaign(s scanner) (model.Campaign, error) {
 	return c, nil
 }
 
-// scanRows scans every row with scan and closes rows.
-func scanRows[T any](rows *sql.Rows, what string, scan func(scanner) (T, error)) ([]T, error) {
-	defer rows.Close()
-	var items []T
-	for rows.Next() {
-		item, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("query %s: %w", what, err)
-		}
-		items = append(items, item)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("query %s: %w", what, err)
-	}
-	return items, nil
-}
-
 // generationCacheKiB is the page cache the writer connection gets while
 // it generates tasks: the new rows land in five indexes at once, and
 // with SQLite's default 2 MiB most index pages would be read back from

@@ -66,21 +66,30 @@ func queryPage[T any](ctx context.Context, db *sql.DB, what, query string, args 
 	if err != nil {
 		return nil, "", fmt.Errorf("query %s: %w", what, err)
 	}
-	defer rows.Close()
-	var items []T
-	for rows.Next() {
-		item, err := scan(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("query %s: %w", what, err)
-		}
-		items = append(items, item)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("query %s: %w", what, err)
+	items, err := scanRows(rows, what, scan)
+	if err != nil {
+		return nil, "", err
 	}
 	if len(items) <= limit {
 		return items, "", nil
 	}
 	items = items[:limit]
 	return items, encodeCursor(key(items[limit-1])), nil
+}
+
+// scanRows scans every row with scan and closes rows.
+func scanRows[T any](rows *sql.Rows, what string, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var items []T
+	for rows.Next() {
+		item, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("query %s: %w", what, err)
+		}
+		items = append(items, item)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query %s: %w", what, err)
+	}
+	return items, nil
 }

@@ -295,19 +295,7 @@ func queryRows[T any](ctx context.Context, tx *sql.Tx, what, query string, args 
 	if err != nil {
 		return nil, fmt.Errorf("query %s: %w", what, err)
 	}
-	defer rows.Close()
-	var items []T
-	for rows.Next() {
-		item, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("query %s: %w", what, err)
-		}
-		items = append(items, item)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("query %s: %w", what, err)
-	}
-	return items, nil
+	return scanRows(rows, what, scan)
 }
 
 func scanActivation(s scanner) (model.Activation, error) {
