@@ -320,6 +320,19 @@ func (a *App) alertClock() int64 {
 	return max(a.Engine.Stats().Frontier, time.Now().Add(-step-lateness).UnixMilli())
 }
 
+// silenceMargin is how far behind the wall clock the silent-device scan
+// judges: long enough for a report in flight to be committed, short
+// enough that a power cut is seen within seconds of its deadline.
+const silenceMargin = 10 * time.Second
+
+// silenceClock is the time absence of data is judged by. Unlike the
+// engine, which waits its allowed lateness for late readings before it
+// evaluates a window, the absence of a report needs no such wait: a
+// device whose report has not arrived by its deadline is silent now.
+func (a *App) silenceClock() int64 {
+	return max(a.Engine.Stats().Frontier, time.Now().Add(-silenceMargin).UnixMilli())
+}
+
 // publishAlertEvent hands an alert event to the live hub and to
 // notification dispatch (which groups, repeats and escalates, and queues
 // durably in the outbox); muted events reach the dashboard only.
@@ -419,7 +432,7 @@ func (a *App) advanceAlerts(ctx context.Context) error {
 			rates := a.Rates.Drain()
 			a.clusterFeed.observeFindings(rates)
 			a.Clusters.Advance(now)
-			found := append(a.Silent.Scan(now), a.Predict.Drain()...)
+			found := append(a.Silent.Scan(a.silenceClock()), a.Predict.Drain()...)
 			found = append(append(found, rates...), a.Clusters.Drain()...)
 			for _, f := range append(found, a.Anomalies.Drain()...) {
 				a.Alerts.Submit(ctx, f)

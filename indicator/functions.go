@@ -14,8 +14,10 @@ import (
 // work on; Eval turns it into ok=false rather than an error.
 var errNoData = errors.New("no data")
 
-// noData is errNoData as a CEL value.
-var noData = types.WrapErr(errNoData)
+// noData is errNoData as a CEL value: a fresh one every time, because
+// CEL labels an error value with the expression node it came from, so a
+// shared value would be written by every evaluation running in parallel.
+func noData() ref.Val { return types.WrapErr(errNoData) }
 
 // Names the compiler gives to the hidden parts of ind(): the macro
 // ind("id") expands to @ind(@scope, "id"). Names starting with @ cannot be
@@ -30,7 +32,7 @@ const (
 // selection that flows into one of them needs History.
 var historyFunctions = map[string]bool{"accum": true, "rise": true, "fall": true, "drop": true, "gain": true}
 
-// reducer reduces a selection to a number, or returns noData.
+// reducer reduces a selection to a number, or returns noData().
 type reducer func(StreamSet) ref.Val
 
 // reducers are the functions of one selection argument, by CEL name.
@@ -95,7 +97,7 @@ func otherIndicator(scope, id ref.Val) ref.Val {
 	}
 	v, found := s.scope.Indicator(string(name))
 	if !found {
-		return noData
+		return noData()
 	}
 	return types.Double(v)
 }
@@ -119,7 +121,7 @@ func bindComparator(beyond func(v, bound float64) bool) func(ref.Val, ref.Val) r
 		}
 		latest := s.streams().Latest()
 		if len(latest) == 0 {
-			return noData
+			return noData()
 		}
 		n := 0
 		for _, v := range latest {
@@ -137,7 +139,7 @@ func overLatest(f func([]float64) float64) reducer {
 	return func(set StreamSet) ref.Val {
 		latest := set.Latest()
 		if len(latest) == 0 {
-			return noData
+			return noData()
 		}
 		return types.Double(f(latest))
 	}
@@ -166,7 +168,7 @@ func p95(v []float64) float64 {
 // registered, zero reporting is itself the finding.
 func countReporting(set StreamSet) ref.Val {
 	if set.Registered() == 0 {
-		return noData
+		return noData()
 	}
 	return types.Double(len(set.Latest()))
 }
@@ -174,7 +176,7 @@ func countReporting(set StreamSet) ref.Val {
 func reportingShare(set StreamSet) ref.Val {
 	registered := set.Registered()
 	if registered == 0 {
-		return noData
+		return noData()
 	}
 	return types.Double(float64(len(set.Latest())) / float64(registered))
 }
@@ -182,7 +184,7 @@ func reportingShare(set StreamSet) ref.Val {
 func largestTotal(set StreamSet) ref.Val {
 	totals := set.Totals()
 	if len(totals) == 0 {
-		return noData
+		return noData()
 	}
 	return types.Double(slices.Max(totals))
 }
@@ -198,7 +200,7 @@ func largestChange(sign float64) reducer {
 	return func(set StreamSet) ref.Val {
 		changes := set.Changes()
 		if len(changes) == 0 {
-			return noData
+			return noData()
 		}
 		largest := math.Inf(-1)
 		for _, c := range changes {
@@ -219,7 +221,7 @@ func fastestChange(sign float64) reducer {
 			found = true
 		}
 		if !found {
-			return noData
+			return noData()
 		}
 		return types.Double(fastest)
 	}

@@ -20,6 +20,7 @@ type BenchCmd struct {
 	Latency  BenchLatencyCmd  `cmd:"" help:"Time from an observation's acknowledgement to its level change on the SSE stream, under load."`
 	NAB      BenchNABCmd      `cmd:"" name:"nab" help:"Score a NAB-layout folder with the seasonal anomaly detector (one file, one stream)."`
 	Forecast BenchForecastCmd `cmd:"" help:"Replay air-quality CSV files through forecast early warning; score lead time and false warnings."`
+	Storm    BenchStormCmd    `cmd:"" help:"Silence 100,000 devices in 20 units under load; time the grouped alerts and watch ingest."`
 }
 
 // BenchIngestCmd runs the ingest benchmark.
