@@ -12,6 +12,7 @@ import (
 
 	"cityvitals/auth"
 	"cityvitals/campaign"
+	"cityvitals/incident"
 	"cityvitals/model"
 	"cityvitals/store"
 )
@@ -57,7 +58,7 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request, p auth.Princ
 		s.fail(w, r, model.Errorf(model.EFORBIDDEN, "%s may not upload inspection files", p.Name()))
 		return
 	}
-	a, err := s.Files.Store(r.URL.Query().Get("name"), http.MaxBytesReader(w, r.Body, 10<<20+1), p.Name(), time.Now().UnixMilli())
+	a, err := s.Files.Store(r.URL.Query().Get("name"), http.MaxBytesReader(w, r.Body, incident.MaxAttachment+1), p.Name(), time.Now().UnixMilli())
 	s.answer(w, r, http.StatusCreated, a, err)
 }
 

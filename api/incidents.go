@@ -97,11 +97,7 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request, p auth.P
 	}
 	n.Plan = ""
 	inc, err := s.Incidents.Open(r.Context(), p, n)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, s.log, http.StatusCreated, inc)
+	s.answer(w, r, http.StatusCreated, inc, err)
 }
 
 type incidentDetail struct {
@@ -110,9 +106,8 @@ type incidentDetail struct {
 }
 
 func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id, err := pathInt(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idParam(w, r, "id")
+	if !ok {
 		return
 	}
 	inc, err := s.Incidents.Get(r.Context(), p, id)
@@ -131,9 +126,8 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, p auth.Prin
 // actOnIncident takes one step of the loop; the incident service decides
 // who may take which step (role, department, area, state).
 func (s *Server) actOnIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id, err := pathInt(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idParam(w, r, "id")
+	if !ok {
 		return
 	}
 	var c incident.Command
@@ -143,33 +137,23 @@ func (s *Server) actOnIncident(w http.ResponseWriter, r *http.Request, p auth.Pr
 	}
 	c.Action = r.PathValue("action")
 	inc, err := s.Incidents.Act(r.Context(), p, id, c)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, s.log, http.StatusOK, inc)
+	s.answer(w, r, http.StatusOK, inc, err)
 }
 
 // attachToIncident takes the raw file as the body and its name as ?name.
 func (s *Server) attachToIncident(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id, err := pathInt(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idParam(w, r, "id")
+	if !ok {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, incident.MaxAttachment+1)
 	a, err := s.Incidents.Attach(r.Context(), p, id, r.URL.Query().Get("name"), r.Body)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, s.log, http.StatusCreated, a)
+	s.answer(w, r, http.StatusCreated, a, err)
 }
 
 func (s *Server) getIncidentAttachment(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id, err := pathInt(r, "id")
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.idParam(w, r, "id")
+	if !ok {
 		return
 	}
 	a, content, err := s.Incidents.Attachment(r.Context(), p, id, r.PathValue("hash"))
@@ -186,11 +170,7 @@ func (s *Server) getIncidentAttachment(w http.ResponseWriter, r *http.Request, p
 
 func (s *Server) incidentBoard(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	b, err := s.Incidents.Board(r.Context(), p, r.URL.Query().Get("under"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, s.log, http.StatusOK, b)
+	s.answer(w, r, http.StatusOK, b, err)
 }
 
 // evaluateIncidents is the 综合评价 of the incidents created in
