@@ -80,7 +80,9 @@ type Deps struct {
 	// Dashboard serves the web dashboard at /: static files only, no data
 	// (the app logs in and calls /api/v1 with its token).
 	Dashboard http.Handler
-	Logger    *slog.Logger
+	// Drills plays simulator scenarios; only the demo city has one.
+	Drills Drills
+	Logger *slog.Logger
 	// MaxBodyBytes bounds every request body (ingest has its own, larger
 	// limit in the ingest config). 0 means 16 MiB.
 	MaxBodyBytes int64
@@ -195,6 +197,9 @@ func (s *Server) table() []Route {
 
 		r("GET", v1+"/reports", auth.ReportRead, s.listReports),
 		r("GET", v1+"/reports/export.csv", auth.ReportRead, s.exportReports),
+
+		r("GET", v1+"/scenarios", auth.ScenarioRun, s.listScenarios),
+		r("POST", v1+"/scenarios/{name}", auth.ScenarioRun, s.injectScenario),
 
 		r("POST", v1+"/files", auth.CampaignRead, s.uploadFile),
 		r("GET", v1+"/campaigns", auth.CampaignRead, s.listCampaigns),

@@ -85,6 +85,7 @@ type App struct {
 	urgent          chan int64 // red incidents to place with a team
 	Campaigns       *campaign.Service
 	files           *incident.Files
+	drills          drillDesk
 	riskPublished   map[string]bool // assets whose hazard risk was last published non-zero
 
 	api         *api.Server
@@ -194,6 +195,7 @@ func (a *App) buildTransports() error {
 		Silences: a.Silences, SilenceStore: a.DB, PublicNames: publicNames{alertNames{a}},
 		Incidents: a.Incidents, IncidentHub: a.IncidentHub, PlanSvc: a.Plans, Teams: a.DB, TeamPlans: a.TeamPlans,
 		Reports: a.Reports, Open311: a.open311, Campaigns: a.Campaigns, Files: a.files, Dashboard: board,
+		Drills:  &a.drills,
 		Metrics: promhttp.HandlerFor(a.Metrics, promhttp.HandlerOpts{Registry: a.Metrics}),
 		Logger:  a.log,
 	})

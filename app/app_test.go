@@ -310,6 +310,13 @@ func TestSpatialScope(t *testing.T) {
 	h.do(operator, "POST", "/api/v1/datastreams", `{"key":"in","property":"pm25","location":{"lon":121.4737,"lat":31.2304}}`, 201, nil)
 	h.do(operator, "POST", "/api/v1/datastreams", `{"key":"out","property":"pm25","location":{"lon":121.5055,"lat":31.2355}}`, 403, nil)
 	h.do(operator, "POST", "/api/v1/units/import?level=district", "{}", 403, nil)
+
+	// Drills: an area-bound operator plays scenarios only inside its area
+	// (and this platform has no simulator to play them).
+	h.do(operator, "POST", "/api/v1/scenarios/gas_leak", `{}`, 400, nil)
+	h.do(operator, "POST", "/api/v1/scenarios/gas_leak", `{"unit":"310115"}`, 403, nil)
+	h.do(operator, "POST", "/api/v1/scenarios/gas_leak", `{"unit":"310101"}`, 404, nil)
+	h.do(operator, "GET", "/api/v1/scenarios", "", 404, nil)
 }
 
 // TestPasswordGuessingIsThrottled: after five wrong passwords for a name

@@ -44,6 +44,8 @@ const (
 	InspectionSubmit Permission = "inspection.submit" // record inspection results and the hazards they find
 	HazardRectify    Permission = "hazard.rectify"    // record rectification, control measures and milestones
 	HazardVerify     Permission = "hazard.verify"     // verify a close-out (销项) or reopen a hazard
+
+	ScenarioRun Permission = "scenario.run" // play a simulator scenario (演练) in the demo city
 )
 
 // Permissions lists every permission.
@@ -55,6 +57,7 @@ func Permissions() []Permission {
 		IncidentRead, IncidentReport, IncidentDispatch, IncidentDispose, IncidentVerify, IncidentApprove,
 		TeamWrite, PlanWrite, ReportSubmit, ReportRead, PersonalRead,
 		CampaignRead, CampaignWrite, InspectionSubmit, HazardRectify, HazardVerify,
+		ScenarioRun,
 	}
 }
 
@@ -86,7 +89,8 @@ type Policy struct {
 //	            datastreams, indicators, teams and plans; ingests;
 //	            acknowledges alerts; registers, dispatches and verifies
 //	            incidents; runs campaigns and verifies hazard close-outs;
-//	            scrapes the platform's metrics
+//	            scrapes the platform's metrics; plays drill scenarios in
+//	            the demo city
 //	dispatcher  acknowledges and assigns alerts; registers and dispatches
 //	            incidents, plans field teams, activates plans
 //	field       a field worker: updates assets, enters readings; disposes
@@ -113,7 +117,7 @@ func NewPolicy() *Policy {
 			model.RoleAdmin: setOf(Permissions()...),
 			model.RoleOperator: with(DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite, AlertAck,
 				IncidentReport, IncidentDispatch, IncidentVerify, TeamWrite, PlanWrite, ReportSubmit, PersonalRead,
-				CampaignWrite, HazardVerify),
+				CampaignWrite, HazardVerify, ScenarioRun),
 			model.RoleDispatcher: with(AlertAck, IncidentReport, IncidentDispatch, TeamWrite),
 			model.RoleField:      with(AssetWrite, IngestWrite, IncidentReport, IncidentDispose, InspectionSubmit, HazardRectify),
 			model.RoleViewer:     with(),

@@ -37,7 +37,7 @@ func TestPolicyAllowed(t *testing.T) {
 	}{
 		{"admin", model.RoleAdmin, all(true)},
 		{"operator", model.RoleOperator, with(readOnly, DatastreamWrite, UnitWrite, AssetWrite, IngestWrite, MetricsRead, IndicatorWrite, AlertAck,
-			IncidentReport, IncidentDispatch, IncidentVerify, TeamWrite, PlanWrite, ReportSubmit, PersonalRead, CampaignWrite, HazardVerify)},
+			IncidentReport, IncidentDispatch, IncidentVerify, TeamWrite, PlanWrite, ReportSubmit, PersonalRead, CampaignWrite, HazardVerify, ScenarioRun)},
 		{"dispatcher", model.RoleDispatcher, with(readOnly, AlertAck, IncidentReport, IncidentDispatch, TeamWrite)},
 		{"field", model.RoleField, with(readOnly, AssetWrite, IngestWrite, IncidentReport, IncidentDispose, InspectionSubmit, HazardRectify)},
 		{"viewer", model.RoleViewer, readOnly},

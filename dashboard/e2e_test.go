@@ -2,8 +2,6 @@ package dashboard_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -31,8 +29,8 @@ const (
 // starts it (cmd/cityvitals/demo.go), behind one origin that serves the
 // dashboard at / and the API at /api/ — the way the API server mounts it.
 type demoCity struct {
-	origin, control, secret string
-	operator, password      string
+	origin, drillToken string
+	operator, password string
 }
 
 // TestDashboardInChromium drives the built dashboard in Debian's Chromium
@@ -54,7 +52,7 @@ func TestDashboardInChromium(t *testing.T) {
 	cmd.Dir = filepath.Join("..", "web")
 	cmd.Env = append(os.Environ(),
 		"CV_BASE_URL="+city.origin, "CV_USER="+city.operator, "CV_PASSWORD="+city.password,
-		"CV_CONTROL_URL="+city.control, "CV_CONTROL_SECRET="+city.secret,
+		"CV_CONTROL_URL="+city.origin+"/api/v1", "CV_CONTROL_SECRET="+city.drillToken,
 		"CV_STREET="+e2eStreet, "CV_ARTIFACTS="+artifacts, "CV_CHROMIUM="+chromiumPath)
 	began := time.Now()
 	out, err := cmd.CombinedOutput()
@@ -109,15 +107,13 @@ func startDemoCity(t *testing.T) demoCity {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.AttachSimulator(sim)
 	appDone, simDone := make(chan error, 1), make(chan error, 1)
 	go func() { appDone <- a.Run(ctx) }()
 	go func() { simDone <- sim.Run(ctx) }()
-	secret := rand.Text()
-	control := httptest.NewServer(requireBearer(secret, simulate.ControlHandler(sim)))
 	front := httptest.NewServer(frontDoor(t, apiBase))
 	t.Cleanup(func() {
 		front.Close()
-		control.Close()
 		cancel()
 		for _, err := range []error{<-simDone, <-appDone, a.Close()} {
 			if err != nil && !errors.Is(err, context.Canceled) {
@@ -125,7 +121,7 @@ func startDemoCity(t *testing.T) demoCity {
 			}
 		}
 	})
-	d := demoCity{origin: front.URL, control: control.URL, secret: secret, operator: "demo-operator"}
+	d := demoCity{origin: front.URL, drillToken: installed.DrillToken, operator: "demo-operator"}
 	for _, u := range installed.Users {
 		if u.Name == d.operator {
 			d.password = u.Password
@@ -155,14 +151,4 @@ func frontDoor(t *testing.T, apiBase string) http.Handler {
 	mux.Handle("/api/", proxy)
 	mux.Handle("/", dash)
 	return mux
-}
-
-func requireBearer(secret string, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+secret)) != 1 {
-			http.Error(w, "bearer token required", http.StatusUnauthorized)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
 }

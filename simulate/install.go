@@ -44,6 +44,9 @@ type Installed struct {
 	Users                         []Credential
 	// DeviceToken is the gateway's ingest token (GatewayDevice), shown once.
 	DeviceToken string
+	// DrillToken is the demo operator's API token, for scripts that play
+	// scenarios through the API; shown once.
+	DrillToken string
 }
 
 // Credential is a demo user and the password generated for it, shown
@@ -100,8 +103,13 @@ func Install(ctx context.Context, p Platform, c *City) (Installed, error) {
 	}
 	out.Teams = len(c.Teams)
 	var err error
-	if out.Users, err = createUsers(ctx, p.Accounts); err != nil {
+	var operator model.User
+	if out.Users, operator, err = createUsers(ctx, p.Accounts); err != nil {
 		return out, err
+	}
+	out.DrillToken, _, err = p.Accounts.IssueToken(ctx, Actor, account.NewToken{Kind: model.TokenAPI, UserID: operator.ID, Name: "drills"})
+	if err != nil {
+		return out, fmt.Errorf("demo city: issue the operator's drill token: %w", err)
 	}
 	out.DeviceToken, _, err = p.Accounts.IssueToken(ctx, Actor, account.NewToken{Kind: model.TokenDevice, Device: GatewayDevice, Name: "demo city gateway"})
 	if err != nil {
@@ -110,14 +118,21 @@ func Install(ctx context.Context, p Platform, c *City) (Installed, error) {
 	return out, nil
 }
 
-func createUsers(ctx context.Context, accounts UserCreator) ([]Credential, error) {
+// createUsers creates the demo users and returns their credentials and
+// the operator.
+func createUsers(ctx context.Context, accounts UserCreator) ([]Credential, model.User, error) {
 	var creds []Credential
+	var operator model.User
 	for _, u := range demoUsers {
 		c := Credential{Name: "demo-" + string(u.role), Role: u.role, Dept: u.dept, Password: rand.Text()}
-		if _, err := accounts.CreateUser(ctx, Actor, account.NewUser{Name: c.Name, Password: c.Password, Role: c.Role, Dept: c.Dept}); err != nil {
-			return nil, fmt.Errorf("demo city: create user %s: %w", c.Name, err)
+		created, err := accounts.CreateUser(ctx, Actor, account.NewUser{Name: c.Name, Password: c.Password, Role: c.Role, Dept: c.Dept})
+		if err != nil {
+			return nil, operator, fmt.Errorf("demo city: create user %s: %w", c.Name, err)
+		}
+		if u.role == model.RoleOperator {
+			operator = created
 		}
 		creds = append(creds, c)
 	}
-	return creds, nil
+	return creds, operator, nil
 }

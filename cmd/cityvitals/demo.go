@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -18,14 +14,13 @@ import (
 // DemoCmd starts the platform on a fresh data directory with a generated
 // demo city and the simulator feeding it.
 type DemoCmd struct {
-	HTTPAddr    string        `name:"http-addr" help:"API listen address." default:"127.0.0.1:8080"`
-	ControlAddr string        `name:"control-addr" help:"Loopback address of the scenario control endpoint (its bearer secret is printed)." default:"127.0.0.1:0"`
-	Seed        int64         `help:"Seed of the city and its data: the same seed gives the same city and readings." default:"1"`
-	Rate        float64       `help:"Observations per second the simulator sends (at least the city's natural rate)." default:"2000"`
-	Scale       string        `help:"City size: small (4 districts, 36 streets) or medium (8 districts, 72 streets)." default:"small" enum:"small,medium"`
-	Keep        bool          `help:"Keep the data directory when the demo stops."`
-	Backfill    bool          `help:"Send recent history first (3 h; 2 days of weather) so windowed indicators start full." default:"true" negatable:""`
-	EngineStep  time.Duration `help:"Vital-signs evaluation tick (event time); short, so a demo reacts within seconds." default:"5s"`
+	HTTPAddr   string        `name:"http-addr" help:"API listen address." default:"127.0.0.1:8080"`
+	Seed       int64         `help:"Seed of the city and its data: the same seed gives the same city and readings." default:"1"`
+	Rate       float64       `help:"Observations per second the simulator sends (at least the city's natural rate)." default:"2000"`
+	Scale      string        `help:"City size: small (4 districts, 36 streets) or medium (8 districts, 72 streets)." default:"small" enum:"small,medium"`
+	Keep       bool          `help:"Keep the data directory when the demo stops."`
+	Backfill   bool          `help:"Send recent history first (3 h; 2 days of weather) so windowed indicators start full." default:"true" negatable:""`
+	EngineStep time.Duration `help:"Vital-signs evaluation tick (event time); short, so a demo reacts within seconds." default:"5s"`
 }
 
 // Run builds the city, serves it and simulates until interrupted.
@@ -61,28 +56,22 @@ func (c *DemoCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	control, secret, err := listenControl(c.ControlAddr, sim)
-	if err != nil {
-		return err
-	}
-	defer control.Close()
-	return c.serve(ctx, g, a, sim, control, func() {
-		printDemo(g, demoBanner{base: base, control: "http://" + control.Addr().String(), secret: secret, dir: dir, keep: c.Keep,
+	a.AttachSimulator(sim)
+	return c.serve(ctx, g, a, sim, func() {
+		printDemo(g, demoBanner{base: base, drillToken: installed.DrillToken, dir: dir, keep: c.Keep,
 			city: city, installed: installed, seed: c.Seed, scale: c.Scale, took: time.Since(began)})
 	})
 }
 
-// serve runs the platform, the simulator and the control endpoint until
-// ctx ends; ready is called once the API answers.
-func (c *DemoCmd) serve(ctx context.Context, g *Globals, a *app.App, sim *simulate.Simulator, control net.Listener, ready func()) error {
+// serve runs the platform and the simulator until ctx ends; ready is
+// called once the API answers.
+func (c *DemoCmd) serve(ctx context.Context, g *Globals, a *app.App, sim *simulate.Simulator, ready func()) error {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	appDone := make(chan error, 1)
 	go func() { appDone <- a.Run(runCtx) }()
 	simDone := make(chan error, 1)
 	go func() { simDone <- sim.Run(runCtx) }()
-	srv := &http.Server{Handler: control.(*authedListener).handler, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(control) }()
 	ready()
 	var err error
 	select {
@@ -91,50 +80,20 @@ func (c *DemoCmd) serve(ctx context.Context, g *Globals, a *app.App, sim *simula
 		simDone <- nil
 	}
 	stop()
-	_ = srv.Close()
 	err = errors.Join(err, <-simDone, <-appDone)
 	sent, failed := sim.Stats()
 	g.Log.Info("demo stopped", "readings_sent", sent, "readings_lost", failed)
 	return err
 }
 
-// authedListener is the control endpoint's listener with its handler,
-// which requires the printed bearer secret.
-type authedListener struct {
-	net.Listener
-	handler http.Handler
-}
-
-func listenControl(addr string, sim *simulate.Simulator) (net.Listener, string, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil || (host != "127.0.0.1" && host != "localhost" && host != "::1") {
-		return nil, "", fmt.Errorf("--control-addr %q: must be a loopback host:port (the endpoint's only guard is its secret)", addr)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("listen for scenario control on %s: %w", addr, err)
-	}
-	secret := rand.Text()
-	inner := simulate.ControlHandler(sim)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+secret)) != 1 {
-			w.Header().Set("WWW-Authenticate", "Bearer")
-			http.Error(w, "bearer token required", http.StatusUnauthorized)
-			return
-		}
-		inner.ServeHTTP(w, r)
-	})
-	return &authedListener{Listener: ln, handler: h}, secret, nil
-}
-
 type demoBanner struct {
-	base, control, secret, dir string
-	keep                       bool
-	city                       *simulate.City
-	installed                  simulate.Installed
-	seed                       int64
-	scale                      string
-	took                       time.Duration
+	base, drillToken, dir string
+	keep                  bool
+	city                  *simulate.City
+	installed             simulate.Installed
+	seed                  int64
+	scale                 string
+	took                  time.Duration
 }
 
 func printDemo(g *Globals, b demoBanner) {
@@ -152,11 +111,11 @@ func printDemo(g *Globals, b demoBanner) {
 		fmt.Fprintf(w, "  user %-18s role %-10s dept %-16s password %s\n", u.Name, u.Role, dept, u.Password)
 	}
 	fmt.Fprintf(w, "\nGateway device token (device %s): %s\n", simulate.GatewayDevice, b.installed.DeviceToken)
-	fmt.Fprintf(w, "\nScenarios (control endpoint %s, bearer %s):\n", b.control, b.secret)
+	fmt.Fprintf(w, "\nDrill scenarios (the dashboard's drill panel, or POST /api/v1/scenarios/{name} with the operator's API token %s):\n", b.drillToken)
 	for _, s := range simulate.Scenarios() {
 		fmt.Fprintf(w, "  %-17s %s / %s (%s)\n", s.Name, s.TitleZH, s.TitleEN, s.Duration)
 	}
-	fmt.Fprintf(w, "Inject one:\n  cityvitals simulate --control %s --token %s --scenario gas_leak --unit %s\n", b.control, b.secret, b.city.Streets[0])
-	fmt.Fprintf(w, "  curl -X POST -H 'Authorization: Bearer %s' -d '{\"unit\":\"%s\"}' %s/scenarios/gas_leak\n", b.secret, b.city.Streets[0], b.control)
+	fmt.Fprintf(w, "Play one:\n  cityvitals simulate --control %s --token %s --scenario gas_leak --unit %s\n", b.base, b.drillToken, b.city.Streets[0])
+	fmt.Fprintf(w, "  curl -X POST -H 'Authorization: Bearer %s' -d '{\"unit\":\"%s\"}' %s/api/v1/scenarios/gas_leak\n", b.drillToken, b.city.Streets[0], b.base)
 	fmt.Fprintf(w, "\nServing at %s (seed %d, scale %s). Ctrl-C stops.\n", b.base, b.seed, b.scale)
 }

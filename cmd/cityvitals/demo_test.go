@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"cityvitals/simulate"
 )
 
 // lockedBuffer lets the test read what the demo prints while it runs.
@@ -35,13 +37,13 @@ func (b *lockedBuffer) String() string {
 
 // TestDemoServesTheCityAndAlertsOnAGasLeak starts `cityvitals demo` in
 // process on port 0, signs in as a printed user, reads the city's vital
-// signs, injects a gas leak through the printed control endpoint and
-// waits for a gas alert.
+// signs, plays a gas leak through the API with the printed drill token
+// and waits for a gas alert.
 func TestDemoServesTheCityAndAlertsOnAGasLeak(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &lockedBuffer{}
 	g := &Globals{Log: slog.New(slog.DiscardHandler), Out: out}
-	cmd := &DemoCmd{HTTPAddr: "127.0.0.1:0", ControlAddr: "127.0.0.1:0", Seed: 7, Rate: 300, Scale: "small", Backfill: false, EngineStep: 2 * time.Second}
+	cmd := &DemoCmd{HTTPAddr: "127.0.0.1:0", Seed: 7, Rate: 300, Scale: "small", Backfill: false, EngineStep: 2 * time.Second}
 	began := time.Now()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Run(ctx, g) }()
@@ -57,9 +59,9 @@ func TestDemoServesTheCityAndAlertsOnAGasLeak(t *testing.T) {
 		return s, strings.Contains(s, "Serving at")
 	})
 	base := match(t, banner, `API:\s+(http://\S+)/api/v1`)
-	control := match(t, banner, `control endpoint (http://\S+), bearer`)
-	secret := match(t, banner, `bearer (\S+)\):`)
+	drills := match(t, banner, `API token (\S+)\):`)
 	password := match(t, banner, `user demo-operator\s.*password (\S+)`)
+	viewerPassword := match(t, banner, `user demo-viewer\s.*password (\S+)`)
 
 	var login struct{ Token string }
 	call(t, "", http.MethodPost, base+"/api/v1/auth/login", fmt.Sprintf(`{"name":"demo-operator","password":%q}`, password), http.StatusOK, &login)
@@ -68,14 +70,23 @@ func TestDemoServesTheCityAndAlertsOnAGasLeak(t *testing.T) {
 		t.Fatalf("the city's vital signs answered after %s, want within 30 s", took)
 	}
 
-	call(t, "wrong", http.MethodPost, control+"/scenarios/gas_leak", `{}`, http.StatusUnauthorized, nil)
-	call(t, secret, http.MethodPost, control+"/scenarios/no_such", `{}`, http.StatusNotFound, nil)
+	scenarios := base + "/api/v1/scenarios"
+	var listing struct{ Scenarios []struct{ Name string } }
+	call(t, login.Token, http.MethodGet, scenarios, "", http.StatusOK, &listing)
+	if len(listing.Scenarios) != len(simulate.Scenarios()) {
+		t.Fatalf("GET /scenarios lists %d scenarios, want %d", len(listing.Scenarios), len(simulate.Scenarios()))
+	}
+	var viewer struct{ Token string }
+	call(t, "", http.MethodPost, base+"/api/v1/auth/login", fmt.Sprintf(`{"name":"demo-viewer","password":%q}`, viewerPassword), http.StatusOK, &viewer)
+	call(t, viewer.Token, http.MethodPost, scenarios+"/gas_leak", `{}`, http.StatusForbidden, nil)
+	call(t, "wrong", http.MethodPost, scenarios+"/gas_leak", `{}`, http.StatusUnauthorized, nil)
+	call(t, drills, http.MethodPost, scenarios+"/no_such", `{}`, http.StatusNotFound, nil)
 	at := time.Now().Add(-2 * time.Minute).UTC().Format(time.RFC3339)
 	var inj struct {
 		Unit    string
 		Streams int
 	}
-	call(t, secret, http.MethodPost, control+"/scenarios/gas_leak", fmt.Sprintf(`{"unit":"310101005","at":%q}`, at), http.StatusCreated, &inj)
+	call(t, drills, http.MethodPost, scenarios+"/gas_leak", fmt.Sprintf(`{"unit":"310101005","at":%q}`, at), http.StatusCreated, &inj)
 	if inj.Unit != "310101005" || inj.Streams < 3 {
 		t.Fatalf("injection = %+v, want street 310101005 and at least 3 streams", inj)
 	}

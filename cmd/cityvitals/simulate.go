@@ -17,13 +17,13 @@ import (
 // plays one scenario against it.
 type SimulateCmd struct {
 	URL      string        `help:"Server root URL (the demo prints it)." default:"http://127.0.0.1:8080"`
-	Token    string        `help:"Device token of the demo gateway; with --control, the control endpoint's bearer secret." env:"CITYVITALS_SIM_TOKEN"`
+	Token    string        `help:"Device token of the demo gateway; with --control, an API token with scenario.run (the demo prints the operator's)." env:"CITYVITALS_SIM_TOKEN"`
 	Seed     int64         `help:"Seed the demo city was built with." default:"1"`
 	Scale    string        `help:"Scale the demo city was built with." default:"small" enum:"small,medium"`
 	Rate     float64       `help:"Observations per second." default:"2000"`
 	Scenario string        `help:"Play this scenario (see --list) for its duration, then exit."`
 	Unit     string        `help:"Street, district or city code the scenario plays in (default: the scenario's own)."`
-	Control  string        `help:"Scenario control endpoint of a running demo: inject there, so the demo's own simulator plays the scenario."`
+	Control  string        `help:"Base URL of a running demo (e.g. http://127.0.0.1:8080): play the scenario there, through its API, so the demo's own simulator plays it."`
 	Duration time.Duration `help:"Without --scenario, stop after this long (0: until interrupted)."`
 	List     bool          `help:"List the scenarios and exit."`
 }
@@ -72,13 +72,14 @@ func (c *SimulateCmd) Run(ctx context.Context, g *Globals) error {
 	return err
 }
 
-// injectRemote asks a demo's control endpoint to play the scenario.
+// injectRemote asks a running demo, through its API, to play the
+// scenario.
 func (c *SimulateCmd) injectRemote(ctx context.Context, g *Globals) error {
 	if c.Scenario == "" {
 		return fmt.Errorf("--control needs --scenario NAME")
 	}
 	body, _ := json.Marshal(simulate.InjectOptions{Unit: c.Unit})
-	url := strings.TrimRight(c.Control, "/") + "/scenarios/" + c.Scenario
+	url := strings.TrimRight(c.Control, "/") + "/api/v1/scenarios/" + c.Scenario
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("--control %q: %w", c.Control, err)
