@@ -131,7 +131,7 @@ func build(c *compiler, domains []DomainInfo, entries []entry) (*Catalog, error)
 }
 
 func newProgram(c *compiler, e *entry) *Program {
-	return &Program{ind: e.Indicator, program: e.compiled.program, properties: c.properties,
+	return &Program{ind: e.Indicator, program: e.compiled.program, direct: e.compiled.direct, properties: c.properties,
 		needs: e.compiled.needs, deps: e.compiled.deps}
 }
 

@@ -28,6 +28,7 @@ type compiler struct {
 // compiled is what compiling one expression yields.
 type compiled struct {
 	program cel.Program
+	direct  *directReduction // set when the whole expression is one reducer call
 	needs   []Need
 	deps    []string
 }
@@ -84,7 +85,34 @@ func (c *compiler) compile(expr string) (*compiled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build program: %w", err)
 	}
-	return &compiled{program: prg, needs: needs, deps: deps(checked.NativeRep())}, nil
+	return &compiled{program: prg, direct: c.direct(checked.NativeRep().Expr()), needs: needs,
+		deps: deps(checked.NativeRep())}, nil
+}
+
+// directReduction is an expression that is one reducer over one
+// selection, such as max(gas_lel) or reporting(rainfall.on("rain_gauge")):
+// most of a catalog. Eval calls the reducer itself instead of running the
+// CEL interpreter, which for these costs more than the reduction; the
+// result is the same (TestDirectEqualsCEL).
+type directReduction struct {
+	reduce    reducer
+	property  string
+	assetType string
+}
+
+func (c *compiler) direct(e ast.Expr) *directReduction {
+	if e.Kind() != ast.CallKind || e.AsCall().IsMemberFunction() || len(e.AsCall().Args()) != 1 {
+		return nil
+	}
+	reduce, ok := reducers[e.AsCall().FunctionName()]
+	if !ok {
+		return nil
+	}
+	need, ok, err := c.selectionOf(e.AsCall().Args()[0])
+	if !ok || err != nil {
+		return nil
+	}
+	return &directReduction{reduce: reduce, property: need.Property, assetType: need.AssetType}
 }
 
 // intLiteralsToDouble makes every number in the expression a double, so

@@ -7,6 +7,7 @@ import (
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
 )
 
@@ -16,7 +17,8 @@ import (
 type Program struct {
 	ind        Indicator
 	program    cel.Program
-	properties map[string]bool // the CEL variables that are properties
+	direct     *directReduction // the fast path of a one-reducer expression, or nil
+	properties map[string]bool  // the CEL variables that are properties
 	needs      []Need
 	deps       []string
 }
@@ -40,13 +42,34 @@ func (p *Program) Deps() []string { return p.deps }
 // what should never happen with a checked expression, such as a runtime
 // type error, and always comes with ok false.
 func (p *Program) Eval(s Scope) (value float64, ok bool, err error) {
+	if p.direct != nil {
+		return p.evalDirect(s)
+	}
 	out, _, err := p.program.Eval(&activation{scope: s, properties: p.properties})
 	if err != nil {
-		if errors.Is(err, errNoData) {
-			return 0, false, nil
-		}
-		return 0, false, fmt.Errorf("evaluate indicator %q: %w", p.ind.ID, err)
+		return p.evalError(err)
 	}
+	return p.number(out)
+}
+
+func (p *Program) evalDirect(s Scope) (float64, bool, error) {
+	sel := selection{scope: s, property: p.direct.property, assetType: p.direct.assetType}
+	out := p.direct.reduce(sel.streams())
+	if e, isErr := out.(*types.Err); isErr {
+		return p.evalError(e)
+	}
+	return p.number(out)
+}
+
+func (p *Program) evalError(err error) (float64, bool, error) {
+	if errors.Is(err, errNoData) {
+		return 0, false, nil
+	}
+	return 0, false, fmt.Errorf("evaluate indicator %q: %w", p.ind.ID, err)
+}
+
+// number is the value of a result, ok false when it is not finite.
+func (p *Program) number(out ref.Val) (value float64, ok bool, err error) {
 	switch v := out.(type) {
 	case types.Double:
 		value = float64(v)
