@@ -17,10 +17,15 @@
 // fractional model steps; a gap longer than Config.MaxGap restarts level
 // and trend but keeps the learned error variance and daily profile.
 //
-// A Gate is a logistic model, fitted offline with FitGate, that lets
-// other inputs (weather, neighbours, the hour) veto or back a forecast:
-// the series alone cannot tell a build-up that a north wind will end
-// from one that goes on.
+// A Gate is a logistic model, fitted offline with FitGate and optionally
+// refined by boosted regression trees (Boost), that lets other inputs
+// (weather, neighbours, the hour) veto or back a forecast: the series
+// alone cannot tell a build-up that a north wind will end from one that
+// goes on.
+//
+// A warning states the window it claims (Warning.Within): the Warner
+// keeps it for that window at most, ends it when the claim comes true,
+// and lets it expire (or renews it as a new claim) when the window passes.
 //
 // A Model holds one validated Config shared by every stream of a kind; a
 // Forecaster is the per-stream state (see Forecaster for its size). Neither

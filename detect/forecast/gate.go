@@ -6,9 +6,11 @@ import (
 	"cityvitals/model"
 )
 
-// Gate is a logistic model of "the series crosses the threshold within
-// the horizon" over a fixed feature vector (the caller defines the
-// features, see package predict). A warning guarded by a Gate is raised
+// Gate is a model of "the series crosses the threshold within the
+// horizon" over a fixed feature vector (the caller defines the features,
+// see package predict): a logistic model, optionally refined by boosted
+// regression trees (see Boost) that add what a weighted sum cannot say,
+// such as "humid air matters only when the wind is still". A warning guarded by a Gate is raised
 // when the probability reaches Raise and kept while it stays at or above
 // Clear, so that other inputs (weather, neighbours, the hour) can veto a
 // forecast the series alone would make. Gates are fitted offline with
@@ -24,6 +26,10 @@ type Gate struct {
 	// one below which it is withdrawn (Clear ≤ Raise: hysteresis).
 	Raise float64 `json:"raise"`
 	Clear float64 `json:"clear"`
+	// Trees are added to the logistic score: p = σ(Bias + Σ wᵢxᵢ +
+	// Σ trees(x)), each tree reading the features with Fill in place of
+	// NaN.
+	Trees []Tree `json:"trees,omitempty"`
 }
 
 // Validate reports a malformed gate as an EINVALID *model.Error.
@@ -43,6 +49,11 @@ func (g *Gate) Validate(features int) error {
 			return model.Errorf(model.EINVALID, "forecast gate: coefficient %d is not finite", i)
 		}
 	}
+	for i := range g.Trees {
+		if err := g.Trees[i].validate(features); err != nil {
+			return model.Errorf(model.EINVALID, "forecast gate: tree %d: %s", i, err)
+		}
+	}
 	return nil
 }
 
@@ -57,8 +68,13 @@ func (g *Gate) Probability(x []float64) float64 {
 		}
 		s += w * v
 	}
-	return 1 / (1 + math.Exp(-s))
+	for i := range g.Trees {
+		s += g.Trees[i].score(x, g.Fill)
+	}
+	return sigmoid(s)
 }
+
+func sigmoid(s float64) float64 { return 1 / (1 + math.Exp(-s)) }
 
 // FitGate fits a Gate's Bias, Weights and Fill to rows X (NaN = missing)
 // and outcomes y (0 or 1) by L2-penalised logistic regression (Newton's

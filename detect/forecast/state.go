@@ -106,6 +106,10 @@ type Warning struct {
 	// Probability is the model's probability that the series is beyond
 	// the threshold at the end of the Step in which it crosses.
 	Probability float64
+	// Within is the warning's stated horizon: it claims a crossing
+	// within this long of the reading it was made at, and is judged
+	// (and expires) by that claim. Crossing sets it to its horizon.
+	Within time.Duration
 }
 
 // Crossing reports whether the Config.Quantile path (its upper quantile
@@ -119,7 +123,7 @@ func (f *Forecaster) Crossing(threshold float64, above bool, horizon time.Durati
 	}
 	thr := f.m.toModel(threshold)
 	if beyond(f.lastY, thr, above) {
-		return Warning{At: f.last, Value: f.m.fromModel(f.lastY), Probability: 1}, true
+		return Warning{At: f.last, Value: f.m.fromModel(f.lastY), Probability: 1, Within: horizon}, true
 	}
 	z := f.m.z
 	if !above {
@@ -136,7 +140,7 @@ func (f *Forecaster) Crossing(threshold float64, above bool, horizon time.Durati
 		}
 		frac := (thr - prev) / (q - prev)
 		eta := time.Duration((float64(k-1) + frac) * float64(f.m.cfg.Step))
-		found = Warning{ETA: eta, At: f.last + eta.Milliseconds(), Value: threshold, Probability: probBeyond(mean, sd, thr, above)}
+		found = Warning{ETA: eta, At: f.last + eta.Milliseconds(), Value: threshold, Probability: probBeyond(mean, sd, thr, above), Within: horizon}
 		crossed = true
 		return false
 	})

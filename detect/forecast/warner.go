@@ -18,6 +18,11 @@ type WarnerConfig struct {
 	// The gap between them is the hysteresis that keeps a forecast
 	// hovering at the threshold from flapping.
 	RaiseAfter, ClearAfter int
+	// Hold keeps a raised warning up for its whole stated window
+	// (Warning.Within) even when the forecast turns: a warning is a
+	// claim about that window, and withdrawing and re-raising it within
+	// the window would only repeat the claim.
+	Hold bool
 }
 
 // Validate reports a bad field as an EINVALID *model.Error naming it.
@@ -63,16 +68,31 @@ type Event struct {
 }
 
 // Warner turns successive Crossing answers of one stream into raise and
-// withdraw events. A warning is raised only on a forecast crossing
-// (ETA > 0), never on a reading already beyond the threshold, which is
-// the threshold detector's business; once raised it stays up while the
-// series is beyond. Not safe for concurrent use.
+// withdraw events. A warning claims a crossing within its stated window
+// (Warning.Within of the reading that raised it), and lives by that claim:
+//
+//   - it is raised only on a forecast crossing (ETA > 0), never on a
+//     reading already beyond the threshold, which is the threshold
+//     detector's business;
+//   - a reading beyond the threshold fulfils it; it stays up while the
+//     series is beyond and ends when the series is back (withdrawn, or
+//     renewed at once by a new Raise if the forecast crosses again);
+//   - if its window passes with no crossing it expires the same way:
+//     withdrawn, or renewed when the forecast still crosses, so no
+//     warning is ever up past the window it claimed;
+//   - within its window, ClearAfter answers that no longer cross
+//     withdraw it, unless WarnerConfig.Hold.
+//
+// A renewal is a new warning with its own window. Not safe for
+// concurrent use.
 type Warner struct {
-	cfg      WarnerConfig
-	raised   bool
-	since    int64 // Unix ms of the raise
-	streak   int   // successive answers pointing the other way
-	lastSeen Warning
+	cfg       WarnerConfig
+	raised    bool
+	fulfilled bool  // a reading beyond the threshold came while raised
+	since     int64 // Unix ms of the raise
+	until     int64 // Unix ms the raised warning's window ends
+	streak    int   // successive answers pointing the other way
+	lastSeen  Warning
 }
 
 // NewWarner validates cfg and returns a Warner with no warning raised.
@@ -99,27 +119,51 @@ func (w *Warner) Check(f *Forecaster) Event {
 }
 
 // Update takes one Crossing answer made at event time t and returns the
-// resulting change, if any.
+// resulting change, if any. An answer with no Within claims the
+// Warner's Horizon.
 func (w *Warner) Update(t int64, fc Warning, ok bool) Event {
+	if ok && fc.Within <= 0 {
+		fc.Within = w.cfg.Horizon
+	}
+	forecasts := ok && fc.ETA > 0
 	if !w.raised {
-		if !ok || fc.ETA <= 0 {
+		if !forecasts {
 			w.streak = 0
 			return Event{Time: t}
 		}
 		if w.streak++; w.streak < w.cfg.RaiseAfter {
 			return Event{Time: t}
 		}
-		w.raised, w.since, w.streak, w.lastSeen = true, t, 0, fc
-		return Event{Kind: Raise, Time: t, Warning: fc}
+		return w.raise(t, fc)
 	}
-	if ok {
+	switch {
+	case ok && fc.ETA <= 0: // beyond: the claim came true
+		w.fulfilled, w.streak = true, 0
+		return Event{Time: t}
+	case w.fulfilled || t >= w.until: // back from beyond, or the window passed
+		if forecasts {
+			return w.raise(t, fc)
+		}
+		return w.withdraw(t)
+	case ok:
 		w.streak, w.lastSeen = 0, fc
+		return Event{Time: t}
+	case w.cfg.Hold:
 		return Event{Time: t}
 	}
 	if w.streak++; w.streak < w.cfg.ClearAfter {
 		return Event{Time: t}
 	}
-	w.raised, w.streak = false, 0
+	return w.withdraw(t)
+}
+
+func (w *Warner) raise(t int64, fc Warning) Event {
+	w.raised, w.fulfilled, w.since, w.until, w.streak, w.lastSeen = true, false, t, t+fc.Within.Milliseconds(), 0, fc
+	return Event{Kind: Raise, Time: t, Warning: fc}
+}
+
+func (w *Warner) withdraw(t int64) Event {
+	w.raised, w.fulfilled, w.streak = false, false, 0
 	return Event{Kind: Withdraw, Time: t}
 }
 
@@ -128,3 +172,9 @@ func (w *Warner) Update(t int64, fc Warning, ok bool) Event {
 func (w *Warner) Raised() (since int64, latest Warning, ok bool) {
 	return w.since, w.lastSeen, w.raised
 }
+
+// Open reports whether a raised warning's claim is still open at t:
+// neither fulfilled by a reading beyond the threshold nor past its
+// window. A caller with its own raise and clear levels (a Gate) keeps
+// an open warning at the clear level; anything else is a new claim.
+func (w *Warner) Open(t int64) bool { return w.raised && !w.fulfilled && t < w.until }

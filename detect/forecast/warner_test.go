@@ -80,6 +80,113 @@ func TestWarnerRaiseAndWithdraw(t *testing.T) {
 	}
 }
 
+// TestWarnerWindows follows warnings through their stated windows: a
+// claim expires when its window passes with no crossing, is renewed as a
+// new claim when the forecast still crosses then, ends when the series
+// is back from beyond, and with Hold is not withdrawn inside its window.
+func TestWarnerWindows(t *testing.T) {
+	type step struct {
+		hour   int    // event time in hours after t0
+		answer answer // eta 0 with ok: the reading is beyond
+		want   forecast.EventKind
+	}
+	yes := func(eta int) answer { return answer{true, eta} }
+	no := answer{}
+	tests := []struct {
+		name  string
+		cfg   forecast.WarnerConfig
+		steps []step
+	}{
+		{
+			name: "expires after its window, withdrawn",
+			cfg:  forecast.WarnerConfig{Horizon: 3 * time.Hour, Hold: true},
+			steps: []step{
+				{0, yes(60), forecast.Raise}, {1, no, forecast.NoChange}, {2, no, forecast.NoChange},
+				{3, no, forecast.Withdraw}, {4, no, forecast.NoChange},
+			},
+		},
+		{
+			name: "expires after its window, renewed while the forecast crosses",
+			cfg:  forecast.WarnerConfig{Horizon: 3 * time.Hour},
+			steps: []step{
+				{0, yes(60), forecast.Raise}, {1, yes(60), forecast.NoChange}, {2, yes(60), forecast.NoChange},
+				{3, yes(60), forecast.Raise}, {5, yes(60), forecast.NoChange}, {6, yes(60), forecast.Raise},
+			},
+		},
+		{
+			name: "fulfilled, kept while beyond, ends when back below",
+			cfg:  forecast.WarnerConfig{Horizon: 3 * time.Hour, ClearAfter: 3},
+			steps: []step{
+				{0, yes(120), forecast.Raise}, {2, yes(0), forecast.NoChange}, {3, yes(0), forecast.NoChange},
+				{9, yes(0), forecast.NoChange}, {10, no, forecast.Withdraw},
+			},
+		},
+		{
+			name: "fulfilled, renewed when the forecast crosses again below",
+			cfg:  forecast.WarnerConfig{Horizon: 3 * time.Hour},
+			steps: []step{
+				{0, yes(120), forecast.Raise}, {1, yes(0), forecast.NoChange}, {2, yes(30), forecast.Raise},
+				{3, no, forecast.NoChange}, {4, no, forecast.Withdraw},
+			},
+		},
+		{
+			name: "hold keeps a warning the forecast dropped",
+			cfg:  forecast.WarnerConfig{Horizon: 6 * time.Hour, Hold: true},
+			steps: []step{
+				{0, yes(60), forecast.Raise}, {1, no, forecast.NoChange}, {2, no, forecast.NoChange},
+				{3, no, forecast.NoChange}, {4, yes(0), forecast.NoChange}, {5, no, forecast.Withdraw},
+			},
+		},
+		{
+			name: "without hold the dropped forecast withdraws it",
+			cfg:  forecast.WarnerConfig{Horizon: 6 * time.Hour},
+			steps: []step{
+				{0, yes(60), forecast.Raise}, {1, no, forecast.NoChange}, {2, no, forecast.Withdraw},
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.Threshold, tc.cfg.Above = 150, true
+			w, err := forecast.NewWarner(tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tc.steps {
+				at := t0 + int64(s.hour)*hour
+				eta := time.Duration(s.answer.eta) * time.Minute
+				ev := w.Update(at, forecast.Warning{ETA: eta, At: at + eta.Milliseconds()}, s.answer.ok)
+				if ev.Kind != s.want {
+					t.Fatalf("hour %d (%+v): event %s; want %s", s.hour, s.answer, ev.Kind, s.want)
+				}
+				if ev.Kind == forecast.Raise {
+					if ev.Warning.Within != tc.cfg.Horizon {
+						t.Fatalf("hour %d: raised claiming %s; want the horizon %s", s.hour, ev.Warning.Within, tc.cfg.Horizon)
+					}
+					if !w.Open(at) || w.Open(at+tc.cfg.Horizon.Milliseconds()) {
+						t.Fatalf("hour %d: a fresh warning must be open for its window and no longer", s.hour)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestWarnerStatedWindow checks that a warning lives by the window it
+// states, not by the warner's horizon.
+func TestWarnerStatedWindow(t *testing.T) {
+	w, err := forecast.NewWarner(forecast.WarnerConfig{Threshold: 150, Above: true, Horizon: 12 * time.Hour, Hold: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev := w.Update(t0, forecast.Warning{ETA: time.Hour, Within: 2 * time.Hour}, true); ev.Kind != forecast.Raise || ev.Warning.Within != 2*time.Hour {
+		t.Fatalf("raise = %+v; want a raise claiming 2h", ev)
+	}
+	if ev := w.Update(t0+2*hour, forecast.Warning{}, false); ev.Kind != forecast.Withdraw {
+		t.Fatalf("after the 2h window: %s; want withdraw", ev.Kind)
+	}
+}
+
 // TestWarnerOnForecaster drives a Warner from a Forecaster through a
 // build-up that crosses and a decay that clears, and checks the warning
 // came before the crossing reading and went after the decay.

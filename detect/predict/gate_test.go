@@ -3,6 +3,7 @@ package predict_test
 import (
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -96,6 +97,64 @@ func TestGateWeighsTheUnitsWeather(t *testing.T) {
 	}
 }
 
+// TestHeldWarningOutlivesTheGate raises a gated warning in still air,
+// then lets the wind rise so the gate no longer backs it: with Hold the
+// warning stays up for its stated window and only then expires; without
+// it the warning is withdrawn at once.
+func TestHeldWarningOutlivesTheGate(t *testing.T) {
+	for _, hold := range []bool{true, false} {
+		d, err := predict.New(forecast.DefaultConfig(), []predict.Target{{
+			Property: "pm25", Threshold: 150, Above: true, Horizon: 6 * time.Hour, Level: 2, Step: time.Hour,
+			Context: []string{"wind_speed"}, Gate: windGate(), ClearAfter: 1, Hold: hold,
+		}}, names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Register(predict.Stream{ID: 1, Property: "pm25", Unit: "u"}, predict.Stream{ID: 2, Property: "wind_speed", Unit: "u"}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Date(2016, 12, 16, 0, 0, 0, 0, time.UTC).UnixMilli()
+		var raisedAt, withdrawnAt int64 = -1, -1
+		for i := range 24 {
+			at := start + int64(i)*time.Hour.Milliseconds()
+			pm, wind := 60+10*float64(i), 0.5 // rising towards 150 in still air
+			if i > 8 {
+				pm, wind = 140, 5 // stalls below 150 as the wind rises
+			}
+			d.ObserveBatch([]model.Observation{{Stream: 2, Time: at, Value: wind}, {Stream: 1, Time: at, Value: pm}})
+			for _, f := range d.Drain() {
+				switch {
+				case f.Level > 0 && raisedAt < 0:
+					raisedAt = at
+				case f.Level == 0 && withdrawnAt < 0:
+					withdrawnAt = at
+				}
+			}
+		}
+		if raisedAt < 0 || withdrawnAt < 0 {
+			t.Fatalf("hold %v: raised at %d, withdrawn at %d; want both", hold, raisedAt, withdrawnAt)
+		}
+		windUp := start + 9*time.Hour.Milliseconds()
+		switch up := time.Duration(withdrawnAt-raisedAt) * time.Millisecond; {
+		case hold && up != 6*time.Hour:
+			t.Errorf("held warning up for %s; want its 6h window", up)
+		case !hold && withdrawnAt != windUp:
+			t.Errorf("unheld warning withdrawn %s after the wind rose; want at once", time.Duration(withdrawnAt-windUp)*time.Millisecond)
+		}
+	}
+}
+
+func TestPM25GateIsAFreshCopy(t *testing.T) {
+	a, b := predict.PM25Gate(), predict.PM25Gate()
+	if len(a.Trees) == 0 {
+		t.Fatal("the shipped PM2.5 gate has no trees")
+	}
+	a.Weights[0], a.Trees[0].Leaf[0] = 1e9, 1e9
+	if b.Weights[0] == 1e9 || b.Trees[0].Leaf[0] == 1e9 {
+		t.Fatal("changing one copy of the gate changed another")
+	}
+}
+
 func TestGatedTargetsAreValidated(t *testing.T) {
 	bad := windGate()
 	bad.Weights = bad.Weights[1:]
@@ -149,10 +208,30 @@ func BenchmarkObserveGated(b *testing.B) {
 	for i := 0; i < b.N; i += len(batch) {
 		at := int64(i/len(batch)) * time.Hour.Milliseconds()
 		for j := range batch {
-			v := 80 + 60*math.Sin(float64(at/time.Hour.Milliseconds())/7+float64(j%len(props)))
+			// Each station its own phase, so that stations take different
+			// paths through the gate's trees, as real ones do.
+			station := float64(j / len(props))
+			v := 80 + 60*math.Sin(float64(at/time.Hour.Milliseconds())/7+float64(j%len(props))+station/10)
 			batch[j] = model.Observation{Stream: int64(j), Time: at, Value: v}
 		}
 		d.ObserveBatch(batch)
 		d.Drain()
+	}
+}
+
+// BenchmarkPM25Gate is the cost of one decision of the shipped PM2.5
+// gate: the logistic score and its 100 trees.
+func BenchmarkPM25Gate(b *testing.B) {
+	g := predict.PM25Gate()
+	x := slices.Clone(g.Fill)
+	x[1] = 0.5 // margin
+	b.ReportAllocs()
+	var sum float64
+	for i := range b.N {
+		x[0] = 3 + float64(i%200)/100 // log level
+		sum += g.Probability(x)
+	}
+	if math.IsNaN(sum) {
+		b.Fatal("NaN probability")
 	}
 }

@@ -7,9 +7,10 @@
 // A target may name context properties (dew point, wind speed, …): the
 // latest readings of those properties from streams in the same unit, the
 // hour of day and the mean of all streams of the watched property (the
-// region) then feed a forecast.Gate, a logistic model fitted offline,
-// which decides whether the forecast is worth a warning. See Features for
-// the feature vector.
+// region) then feed a forecast.Gate, a model fitted offline, which
+// decides whether the forecast is worth a warning. See FeatureNames for
+// the feature vector. Every warning states the window it claims ("within
+// 12 h"), is judged by it, and is kept no longer than that window.
 //
 // ObserveBatch runs on the ingest path, so it only updates small
 // per-stream state and queues findings; Drain hands them to the alert
@@ -56,9 +57,11 @@ type Target struct {
 	// UTCOffset is the local time of the watched streams, for the
 	// hour-of-day features (Beijing and Shanghai: +8h).
 	UTCOffset time.Duration
-	// RaiseAfter and ClearAfter are the warner's hysteresis (see
+	// RaiseAfter and ClearAfter are the warner's hysteresis and Hold
+	// keeps a warning up for its stated window (see
 	// forecast.WarnerConfig; 0: its defaults).
 	RaiseAfter, ClearAfter int
+	Hold                   bool
 }
 
 // Stream is what the detector needs to know of a datastream.
@@ -220,7 +223,7 @@ func (d *Detector) Register(streams ...Stream) error {
 		}
 		w := &watched{stream: s, fc: d.models[s.Property].New(), targets: ts}
 		for _, t := range ts {
-			wr, err := forecast.NewWarner(forecast.WarnerConfig{Threshold: t.Threshold, Above: t.Above, Horizon: t.Horizon, RaiseAfter: t.RaiseAfter, ClearAfter: t.ClearAfter})
+			wr, err := forecast.NewWarner(forecast.WarnerConfig{Threshold: t.Threshold, Above: t.Above, Horizon: t.Horizon, RaiseAfter: t.RaiseAfter, ClearAfter: t.ClearAfter, Hold: t.Hold})
 			if err != nil {
 				return err
 			}
@@ -316,18 +319,17 @@ func (d *Detector) observe(w *watched, o model.Observation) {
 // threshold when the median path does not cross.
 func (d *Detector) gated(w *watched, t Target, wr *forecast.Warner) (forecast.Warning, bool) {
 	fc, crosses := w.fc.Crossing(t.Threshold, t.Above, t.Horizon)
+	last, _, _ := w.fc.Last()
 	if !w.fc.Ready() || (crosses && fc.ETA == 0) {
 		return fc, crosses // not ready, or already beyond: as without a gate
 	}
 	w.feats = d.features(w, t, crosses, w.feats[:0])
 	p := t.Gate.Probability(w.feats)
-	last, _, _ := w.fc.Last()
 	if d.sink != nil {
 		d.sink(FeatureRow{Stream: w.stream.ID, Time: last, Features: w.feats, Probability: p})
 	}
-	_, _, up := wr.Raised()
 	cut := t.Gate.Raise
-	if up {
+	if wr.Open(last) {
 		cut = t.Gate.Clear
 	}
 	if p < cut {
@@ -338,7 +340,7 @@ func (d *Detector) gated(w *watched, t Target, wr *forecast.Warner) (forecast.Wa
 		if !ok {
 			at = last + t.Horizon.Milliseconds()
 		}
-		fc = forecast.Warning{ETA: time.Duration(at-last) * time.Millisecond, At: at, Value: t.Threshold}
+		fc = forecast.Warning{ETA: time.Duration(at-last) * time.Millisecond, At: at, Value: t.Threshold, Within: t.Horizon}
 	}
 	fc.Probability = p
 	return fc, true
@@ -363,14 +365,20 @@ func (d *Detector) finding(w *watched, t Target, ev forecast.Event) alert.Findin
 			"threshold": fmt.Sprint(t.Threshold),
 		},
 		Evidence: map[string]any{
-			"threshold": t.Threshold, "horizon": t.Horizon.String(),
+			"threshold": t.Threshold, "horizon": t.Horizon.String(), "within": ev.Warning.Within.String(),
 			"eta": ev.Warning.ETA.String(), "expected_at": ev.Warning.At,
 			"forecast_value": ev.Warning.Value, "probability": ev.Warning.Probability,
 		},
 	}
 	unitZH, unitEN := d.names(w.stream.Unit)
+	if ev.Kind == forecast.Withdraw {
+		f.SummaryZH = fmt.Sprintf("%s 监测点 %d 预警解除：不再预计达到%s", unitZH, w.stream.ID, t.NameZH)
+		f.SummaryEN = fmt.Sprintf("%s: stream %d no longer expected to reach %s", unitEN, w.stream.ID, t.NameEN)
+		return f
+	}
 	minutes := int(math.Round(ev.Warning.ETA.Minutes()))
-	f.SummaryZH = fmt.Sprintf("%s 监测点 %d 预计约 %d 分钟后达到%s", unitZH, w.stream.ID, minutes, t.NameZH)
-	f.SummaryEN = fmt.Sprintf("%s: stream %d expected to reach %s in ~%d min", unitEN, w.stream.ID, t.NameEN, minutes)
+	within := ev.Warning.Within.Hours()
+	f.SummaryZH = fmt.Sprintf("%s 监测点 %d 预计约 %d 分钟后达到%s（%g 小时内）", unitZH, w.stream.ID, minutes, t.NameZH, within)
+	f.SummaryEN = fmt.Sprintf("%s: stream %d expected to reach %s in ~%d min (within %g h)", unitEN, w.stream.ID, t.NameEN, minutes, within)
 	return f
 }

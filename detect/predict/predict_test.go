@@ -49,6 +49,10 @@ func TestRisingGaugeIsWarnedBeforeItCrosses(t *testing.T) {
 				if !strings.Contains(f.SummaryZH, "警戒水位") || f.Labels["stream"] != "7" || f.Rule != predict.Rule {
 					t.Fatalf("finding %+v", f)
 				}
+				// The warning states the window it claims and is judged by.
+				if f.Evidence["within"] != "2h0m0s" || !strings.Contains(f.SummaryEN, "within 2 h") || !strings.Contains(f.SummaryZH, "2 小时内") {
+					t.Fatalf("warning does not state its 2h window: %+v", f)
+				}
 			case f.Level == 0 && raised:
 				withdrawn = true
 			}
