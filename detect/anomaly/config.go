@@ -29,6 +29,10 @@ type Config struct {
 	// first moment, rather than again on every observation of the same
 	// episode. Default 400.
 	Refractory int
+	// RefractoryTime ends a refractory period early, in event time, so a
+	// stream that reports hourly is not silenced for Refractory hours.
+	// Default 48h (for 5-minute data, Refractory ends first).
+	RefractoryTime time.Duration
 	// ReportLevel is the score, in (0, 1], that counts as a finding and
 	// opens a Refractory period. Default 0.5 (a tail probability of 1e-30
 	// for a single reading, 1e-5 for a lasting run). Lower scores pass
@@ -55,6 +59,7 @@ func DefaultConfig() Config {
 		HuberK:           3,
 		Warmup:           300,
 		Refractory:       400,
+		RefractoryTime:   48 * time.Hour,
 		ReportLevel:      0.5,
 		ShortHorizon:     20,
 		SeasonMinSamples: 24,
@@ -76,6 +81,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Refractory == 0 {
 		c.Refractory = d.Refractory
+	}
+	if c.RefractoryTime == 0 {
+		c.RefractoryTime = d.RefractoryTime
 	}
 	if c.ReportLevel == 0 {
 		c.ReportLevel = d.ReportLevel
@@ -103,6 +111,8 @@ func (c Config) Validate() error {
 		return model.Errorf(model.EINVALID, "anomaly config: warmup %d is negative", c.Warmup)
 	case c.Refractory < 0:
 		return model.Errorf(model.EINVALID, "anomaly config: refractory %d is negative", c.Refractory)
+	case c.RefractoryTime < 0:
+		return model.Errorf(model.EINVALID, "anomaly config: refractory_time %s is negative", c.RefractoryTime)
 	case c.ReportLevel < 0 || c.ReportLevel > 1 || math.IsNaN(c.ReportLevel):
 		return model.Errorf(model.EINVALID, "anomaly config: report_level %g is outside [0, 1]", c.ReportLevel)
 	case c.SeasonMinSamples < 0:

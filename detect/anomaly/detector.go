@@ -42,11 +42,13 @@ type state struct {
 	Level      robustStat
 	Residual   robustStat // of the value less its seasonal baseline
 	ReportedAt int64      // Seen when a score last reached ReportLevel; 0 if never
+	ReportedT  int64      // event time (Unix ms) of that score
 	Weekly     [hoursPerWeek]float32
 	WeeklyN    [hoursPerWeek]uint16
 	Daily      [hoursPerDay]float32
 	DailyN     [hoursPerDay]uint16
 	Likelihood likelihood      // of a lasting run of surprises
+	Shape      shapeMemory     // of the recent course of the residual
 	Surprises  surpriseHistory // sizes of past surprises, after warm-up
 }
 
@@ -68,6 +70,9 @@ func New(cfg Config) *Detector {
 	if cfg.ShortHorizon < 0 {
 		cfg.ShortHorizon = d.ShortHorizon
 	}
+	if cfg.RefractoryTime < 0 {
+		cfg.RefractoryTime = d.RefractoryTime
+	}
 	long := float64(cfg.LongHorizon)
 	return &Detector{
 		cfg: cfg, alpha: 1 / long, shortAlpha: 1 / float64(cfg.ShortHorizon),
@@ -82,61 +87,71 @@ func New(cfg Config) *Detector {
 // A NaN or infinite v is not a measurement: it scores 0 and leaves the
 // state untouched. Finite values beyond ±1e30 count as ±1e30. The first
 // Warmup observations score 0. After a score reaches ReportLevel, the next
-// Refractory observations score 0.
+// Refractory observations score 0, or those within RefractoryTime of it if
+// fewer.
 func (d *Detector) Observe(t int64, v float64) float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0
 	}
 	v = max(-maxMagnitude, min(maxMagnitude, v))
 	st := &d.state
-	var z float64
+	var u float64
 	if st.Seen > 0 {
-		z = d.surprise(t, v)
+		u = d.residualZ(t, v)
 	}
+	z := min(math.Abs(u), maxSurprise)
 	d.learn(t, v)
 	st.Seen++
+	warm := st.Seen > int64(d.cfg.Warmup)
 	point := d.pointScore(z)
 	lasting := st.Likelihood.update(z, st.Seen, d.shortAlpha, d.longAlpha)
-	if st.Seen <= int64(d.cfg.Warmup) {
+	shape := st.Shape.observe(u, warm)
+	if !warm {
 		return 0
 	}
-	return d.report(max(point, lasting))
+	return d.report(t, max(point, lasting, shape))
 }
 
-// surprise is the z-score of v against its seasonal baseline and the
-// spread of past seasonal residuals, as they stood before v, capped at
-// maxSurprise.
-func (d *Detector) surprise(t int64, v float64) float64 {
-	return min(d.state.Residual.z(v-d.seasonalBaseline(t)), maxSurprise)
+// residualZ is the signed z-score of v against its seasonal baseline and
+// the spread of past seasonal residuals, as they stood before v. Its size,
+// capped at maxSurprise, is the reading's surprise.
+func (d *Detector) residualZ(t int64, v float64) float64 {
+	return d.state.Residual.signedZ(v - d.seasonalBaseline(t))
 }
 
-// pointScore scores one surprise by the larger of two tail probabilities:
-// the normal tail of z (capped at maxZ) and the share of surprises at
-// least as big remembered since warm-up. The second is what keeps a
-// recurring spike from being news every time. Surprises are remembered
-// only after Warmup, when the baselines they were measured against are
-// settled.
+// pointScore scores one surprise: the normal tail of z (capped at maxZ)
+// on the log scale, discounted by exp(-c) where c is the remembered weight
+// of surprises at least as big. A spike the stream has never shown keeps
+// its full score however often smaller ones occur; one it shows every two
+// days is no news after the first. (A share of the history, tried first,
+// excused a record spike in a stream full of modest ones.) Surprises are
+// remembered only after Warmup, when the baselines they were measured
+// against are settled.
 func (d *Detector) pointScore(z float64) float64 {
 	st := &d.state
-	p := max(upperTail(min(z, maxZ)), st.Surprises.tail(z))
+	s := logScore(upperTail(min(z, maxZ)), logTailFloor) * math.Exp(-st.Surprises.atLeast(z))
 	st.Surprises.forget(d.keep)
 	if st.Seen > int64(d.cfg.Warmup) {
 		st.Surprises.add(z)
 	}
-	return logScore(p, logTailFloor)
+	return s
 }
 
 // report silences the echoes of a finding: a score that reaches
-// ReportLevel opens Refractory observations that all score 0. Scores below
-// ReportLevel pass through untouched, so an alert rule may still pick a
-// lower threshold; they do not open a refractory period.
-func (d *Detector) report(s float64) float64 {
+// ReportLevel opens a refractory period, Refractory observations or
+// RefractoryTime of event time, whichever ends first, in which every
+// observation scores 0. The time bound keeps an hourly stream from going
+// deaf for weeks. Scores below ReportLevel pass through untouched, so an
+// alert rule may still pick a lower threshold; they do not open a
+// refractory period.
+func (d *Detector) report(t int64, s float64) float64 {
 	st := &d.state
-	if st.ReportedAt > 0 && st.Seen-st.ReportedAt <= int64(d.cfg.Refractory) {
+	if st.ReportedAt > 0 && st.Seen-st.ReportedAt <= int64(d.cfg.Refractory) &&
+		t-st.ReportedT <= d.cfg.RefractoryTime.Milliseconds() {
 		return 0
 	}
 	if s >= d.cfg.ReportLevel {
-		st.ReportedAt = st.Seen
+		st.ReportedAt, st.ReportedT = st.Seen, t
 	}
 	return s
 }
@@ -174,23 +189,31 @@ func (d *Detector) seasonalBaseline(t int64) float64 {
 }
 
 // learnSeason folds v into its hour-of-week and hour-of-day slots. A slot
-// remembers about 2·SeasonMinSamples observations, and clips outliers with
-// the residual spread as its yardstick.
+// remembers about 2·SeasonMinSamples observations and clips outliers with
+// the residual spread as its yardstick, except while it is young and far
+// from the baseline the stream would use without it: a slot whose first
+// reading fell in a burst would otherwise creep back by clipped steps for
+// weeks, reporting every ordinary reading of its hour meanwhile.
 func (d *Detector) learnSeason(t int64, v float64) {
 	st := &d.state
 	week, day := d.slots(t)
 	floor := 1 / float64(2*d.cfg.SeasonMinSamples)
 	limit := d.cfg.HuberK * st.Residual.Dev
+	clipping := st.Residual.N >= robustWarm && limit > 0
+	minN := uint16(min(d.cfg.SeasonMinSamples, math.MaxUint16))
+	ref := d.seasonalBaseline(t)
 	fold := func(mean *float32, n *uint16) {
 		if *n == 0 {
 			*mean, *n = float32(v), 1
 			return
 		}
 		r := v - float64(*mean)
-		if st.Residual.N >= robustWarm && limit > 0 {
+		young := *n < minN && math.Abs(float64(*mean)-ref) > limit
+		if clipping && !young {
 			r = max(-limit, min(limit, r))
 		}
-		*mean += float32(max(floor, 1/float64(*n+1)) * r)
+		// float64 before adding: n+1 in uint16 wraps to 0 once the slot saturates.
+		*mean += float32(max(floor, 1/(float64(*n)+1)) * r)
 		if *n < math.MaxUint16 {
 			*n++
 		}

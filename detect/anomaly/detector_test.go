@@ -311,6 +311,179 @@ func TestObserveSilencesEchoesOfAFinding(t *testing.T) {
 	}
 }
 
+// TestRefractoryEndsAfterRefractoryTime checks that the refractory period
+// is bounded in event time too: an hourly stream is not deaf for
+// Refractory hours after a finding.
+func TestRefractoryEndsAfterRefractoryTime(t *testing.T) {
+	t.Parallel()
+	const hour = 3600 * 1000
+	const first = 1000
+	tests := []struct {
+		name  string
+		later int // hours after the first spike
+		want  []int
+	}{
+		{"within RefractoryTime: silenced", 24, []int{first}},
+		{"after RefractoryTime, within Refractory readings: reported", 60, []int{first, first + 60}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(3, 4))
+			pts := make([]point, 1500)
+			for i := range pts {
+				pts[i] = point{int64(i) * hour, 50 + rng.NormFloat64()}
+			}
+			pts[first].v += 60
+			pts[first+tt.later].v += 600
+			var got []int
+			for i, s := range scoreAll(New(Config{}), pts) {
+				if s >= DefaultConfig().ReportLevel {
+					got = append(got, i)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("rows reaching the report level: got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSpikeSeenLongAgoIsNewsAgain checks how the memory of surprises
+// discounts a spike: one like a spike seen a day ago is no finding, one
+// like a spike seen six weeks ago (mostly forgotten) is, even though the
+// stream has seen tens of thousands of ordinary readings since.
+func TestSpikeSeenLongAgoIsNewsAgain(t *testing.T) {
+	t.Parallel()
+	const first = 1000
+	tests := []struct {
+		name     string
+		later    int
+		reported bool
+	}{
+		{"a day later", 288 + 100, false},
+		{"six weeks later", 6 * 7 * 288, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(5, 6))
+			const step = 5 * 60 * 1000
+			pts := make([]point, first+tt.later+10)
+			for i := range pts {
+				pts[i] = point{int64(i) * step, 20 + rng.NormFloat64()}
+			}
+			pts[first].v += 60
+			pts[first+tt.later].v += 60
+			scores := scoreAll(New(Config{}), pts)
+			if got := scores[first+tt.later] >= DefaultConfig().ReportLevel; got != tt.reported {
+				t.Fatalf("second spike scored %.3f: reported %v, want %v", scores[first+tt.later], got, tt.reported)
+			}
+		})
+	}
+}
+
+// TestBurstInAYoungSlotIsForgotten checks that a burst in a slot's first
+// readings does not stay in the slot's baseline: the same hour on later
+// days, back to normal, reports nothing.
+func TestBurstInAYoungSlotIsForgotten(t *testing.T) {
+	t.Parallel()
+	pts := seasonalSeries(13)
+	const burst = 96 // the first readings of hour 8 on the first day
+	for i := burst; i < burst+3; i++ {
+		pts[i].v *= 8
+	}
+	scores := scoreAll(New(Config{}), pts)
+	for i := burst + 3; i < len(pts); i++ {
+		if scores[i] >= DefaultConfig().ReportLevel {
+			t.Fatalf("row %d (hour %d of day %d) scored %.3f after the burst; want no finding", i, i%288/12, i/288, scores[i])
+		}
+	}
+}
+
+// TestSaturatedSlotsStayFinite checks a stream old enough that its slot
+// counts saturate (a 1 Hz stream fills an hour-of-day slot's count in 18
+// days): its baselines must stay finite and its scores in [0, 1].
+func TestSaturatedSlotsStayFinite(t *testing.T) {
+	t.Parallel()
+	pts := seasonalSeries(17)
+	d := New(Config{})
+	for _, p := range pts[:1000] {
+		d.Observe(p.t, p.v)
+	}
+	for i := range d.state.WeeklyN {
+		d.state.WeeklyN[i] = math.MaxUint16 - 1
+	}
+	for i := range d.state.DailyN {
+		d.state.DailyN[i] = math.MaxUint16 - 1
+	}
+	for i, p := range pts[1000:] {
+		if s := d.Observe(p.t, p.v); !(s >= 0 && s <= 1) {
+			t.Fatalf("row %d after saturation: score %v outside [0, 1]", 1000+i, s)
+		}
+	}
+	for i, m := range append(d.state.Weekly[:], d.state.Daily[:]...) {
+		if math.IsNaN(float64(m)) || math.IsInf(float64(m), 0) {
+			t.Fatalf("slot %d baseline %v after saturation, want finite", i, m)
+		}
+	}
+}
+
+// TestNoiseRaisesNoFinding checks that noise alone, however long, reports
+// nothing: fresh streams of white noise past their warm-up (where a young
+// yardstick is most easily fooled) and a long seasonal stream with noise.
+func TestNoiseRaisesNoFinding(t *testing.T) {
+	t.Parallel()
+	const step = 5 * 60 * 1000
+	report := DefaultConfig().ReportLevel
+	for seed := range uint64(100) {
+		rng := rand.New(rand.NewPCG(seed, 77))
+		d := New(Config{})
+		for i := range 3000 {
+			if s := d.Observe(int64(i)*step, 50+rng.NormFloat64()); s >= report {
+				t.Fatalf("white-noise stream %d: row %d scored %.3f, want no finding", seed, i, s)
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(2, 9))
+	d := New(Config{})
+	for i := range 50000 {
+		v := 50 + 20*math.Sin(2*math.Pi*float64(i%288)/288) + rng.NormFloat64()
+		if s := d.Observe(int64(i)*step, v); s >= report {
+			t.Fatalf("seasonal stream with noise: row %d scored %.3f, want no finding", i, s)
+		}
+	}
+}
+
+// TestShapeMemoryFindsGrowingNoise checks the shape score on its own: the
+// normalised residual turns from unit noise to noise three times as wide,
+// each reading still unremarkable, and the shape score reports it soon
+// after; without the change it stays below the report level.
+func TestShapeMemoryFindsGrowingNoise(t *testing.T) {
+	t.Parallel()
+	const change = 3000
+	for _, grows := range []bool{false, true} {
+		rng := rand.New(rand.NewPCG(21, 22))
+		var m shapeMemory
+		found := -1
+		for i := range change + 500 {
+			u := rng.NormFloat64()
+			if grows && i >= change {
+				u *= 3
+			}
+			if s := m.observe(u, true); s >= DefaultConfig().ReportLevel && found < 0 {
+				found = i
+			}
+		}
+		switch {
+		case !grows && found >= 0:
+			t.Errorf("unchanged noise: shape scored at the report level at row %d", found)
+		case grows && (found < change || found > change+200):
+			t.Errorf("noise grown at row %d: first report at row %d, want within 200 readings after", change, found)
+		}
+	}
+}
+
 // nabRoot is the NAB corpus, relative to this package directory.
 const nabRoot = "../../../shared/data/nab"
 
@@ -477,11 +650,11 @@ func TestLikelihoodCatchesALastingModestShift(t *testing.T) {
 	}
 }
 
-func TestSurpriseHistoryTail(t *testing.T) {
+func TestSurpriseHistoryAtLeast(t *testing.T) {
 	t.Parallel()
 	var h surpriseHistory
-	if got := h.tail(50); got != 0 {
-		t.Fatalf("empty history: tail %v, want 0", got)
+	if got := h.atLeast(50); got != 0 {
+		t.Fatalf("empty history: atLeast %v, want 0", got)
 	}
 	for _, z := range []float64{0.5, 0.5, 1, 2, 40} {
 		h.add(z)
@@ -490,20 +663,20 @@ func TestSurpriseHistoryTail(t *testing.T) {
 		z    float64
 		want float64
 	}{
-		{0, 1},
-		{1, 0.6},   // 1, 2 and 40
-		{40, 0.2},  // 40 only
-		{41, 0.2},  // same bin as 40: seen before
+		{0, 5},
+		{1, 3},     // 1, 2 and 40
+		{40, 1},    // 40 only
+		{41, 1},    // same bin as 40: seen before
 		{128, 0},   // never seen
 		{1e300, 0}, // beyond the cap, still never seen
 	}
 	for _, tt := range tests {
-		if got := h.tail(tt.z); math.Abs(got-tt.want) > 1e-9 {
-			t.Errorf("tail(%g) = %v, want %v", tt.z, got, tt.want)
+		if got := h.atLeast(tt.z); math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("atLeast(%g) = %v, want %v", tt.z, got, tt.want)
 		}
 	}
 	h.forget(0.5)
-	if got := h.tail(40); math.Abs(got-0.2) > 1e-6 {
-		t.Errorf("forgetting changed the shares: tail(40) = %v, want 0.2", got)
+	if got := h.atLeast(1); math.Abs(got-1.5) > 1e-6 {
+		t.Errorf("after forgetting half: atLeast(1) = %v, want 1.5", got)
 	}
 }

@@ -12,32 +12,28 @@ const (
 
 // surpriseHistory counts, with exponential forgetting, how often each
 // size of surprise has been seen after warm-up. It answers "how often was
-// a surprise at least this big seen before?", an empirical tail that
-// stays honest where the Gaussian tail is not: a stream with a spike of
-// the same size every two days is not surprised by the third one, however
-// many spreads it is from the baseline.
+// a surprise at least this big seen lately?", which the Gaussian tail
+// cannot: a stream with a spike of the same size every two days is not
+// surprised by the third one, however many spreads it is from the
+// baseline.
 type surpriseHistory [surpriseBins]float32
 
-// bin is the histogram bin of surprise z (z ≥ 0).
+// surpriseBin is the histogram bin of surprise z (z ≥ 0).
 func surpriseBin(z float64) int {
+	if !(z > 0) { // and NaN, which must never index the histogram
+		return 0
+	}
 	return min(surpriseBins-1, int(surpriseBinsPerOctave*math.Log2(1+z)))
 }
 
-// tail is the share of remembered surprises at least as big as z (the
-// same bin or above); 0 when nothing is remembered.
-func (h *surpriseHistory) tail(z float64) float64 {
-	b := surpriseBin(z)
-	var above, total float64
-	for i, c := range h {
-		total += float64(c)
-		if i >= b {
-			above += float64(c)
-		}
+// atLeast is the remembered weight of surprises at least as big as z (the
+// same bin or above).
+func (h *surpriseHistory) atLeast(z float64) float64 {
+	var above float64
+	for _, c := range h[surpriseBin(z):] {
+		above += float64(c)
 	}
-	if total == 0 {
-		return 0
-	}
-	return above / total
+	return above
 }
 
 // forget weighs every remembered surprise down by keep, so that what was

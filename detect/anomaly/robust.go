@@ -44,8 +44,13 @@ func (s *robustStat) update(x, alpha, k float64) {
 // has a floor relative to the level so a flat stream does not turn a
 // rounding difference into an infinite surprise.
 func (s *robustStat) z(x float64) float64 {
+	return math.Abs(s.signedZ(x))
+}
+
+// signedZ is z with the sign of x's side of the level.
+func (s *robustStat) signedZ(x float64) float64 {
 	sigma := max(s.Dev*madToSigma, 1e-3*math.Abs(s.Mean), 1e-9)
-	return math.Abs(x-s.Mean) / sigma
+	return (x - s.Mean) / sigma
 }
 
 // upperTail is P(X > x) for a standard normal X, computed without the
