@@ -195,6 +195,7 @@ func ownDepartment(p auth.Principal, inc model.Incident) bool {
 // announces it.
 func (s *Service) store(ctx context.Context, p auth.Principal, inc model.Incident, ev model.IncidentEvent) (model.Incident, error) {
 	stored, err := s.st.UpdateIncident(ctx, inc, s.places.Ancestors(inc.Unit), ev)
+	s.writes.Add(1)
 	if err != nil {
 		return stored, fmt.Errorf("incident %d %s: %w", inc.ID, ev.Action, err)
 	}

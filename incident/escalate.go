@@ -52,6 +52,7 @@ func (s *Service) escalate(ctx context.Context, inc model.Incident, level model.
 		},
 	}
 	stored, err := s.st.UpdateIncident(ctx, inc, s.places.Ancestors(inc.Unit), ev)
+	s.writes.Add(1)
 	if err != nil {
 		return stored, fmt.Errorf("escalate incident %d: %w", inc.ID, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -83,6 +85,13 @@ type Service struct {
 	teamDept func(ctx context.Context, team int64) (string, error)
 	// hazardsOf, if set, lists the open hazards of assets.
 	hazardsOf func(ctx context.Context, assets []string) []int64
+
+	// writes counts incident writes; the board's cached clocks are
+	// those of generation boardGen (see clockedBoard).
+	writes      atomic.Uint64
+	boardMu     sync.Mutex
+	boardGen    uint64
+	boardClocks []BoardClock
 }
 
 // NewService builds the service. now is the clock (time.Now in
@@ -155,6 +164,7 @@ func (s *Service) Open(ctx context.Context, p auth.Principal, n New) (model.Inci
 	ev := s.event(p, "open", "", inc.State, n.Description, nil)
 	ev.Data = map[string]any{"source": string(inc.Source), "dept": inc.Dept}
 	stored, err := s.st.CreateIncident(ctx, inc, s.places.Ancestors(inc.Unit), ev)
+	s.writes.Add(1)
 	if err != nil {
 		return stored, fmt.Errorf("open incident: %w", err)
 	}

@@ -21,6 +21,8 @@ type BenchCmd struct {
 	NAB      BenchNABCmd      `cmd:"" name:"nab" help:"Score a NAB-layout folder with the seasonal anomaly detector (one file, one stream)."`
 	Forecast BenchForecastCmd `cmd:"" help:"Replay air-quality CSV files through forecast early warning; score lead time and false warnings."`
 	Storm    BenchStormCmd    `cmd:"" help:"Silence 100,000 devices in 20 units under load; time the grouped alerts and watch ingest."`
+
+	Dashboard BenchDashboardCmd `cmd:"" help:"100 dashboards walk the demo city while its simulator feeds 50,000 obs/s; time every API call."`
 }
 
 // BenchIngestCmd runs the ingest benchmark.
