@@ -99,48 +99,44 @@ type App struct {
 // Open opens the stores in cfg.DataDir (creating it) and builds every
 // service. The listeners open here too, so their addresses are known
 // before Run.
-func Open(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a = &App{cfg: cfg, log: log, Metrics: prometheus.NewRegistry()}
-	defer func() {
-		if err != nil {
-			a.Close()
-		}
-	}()
-	if a.Core, err = OpenCore(ctx, cfg.DataDir); err != nil {
+	a := &App{cfg: cfg, log: log, Metrics: prometheus.NewRegistry()}
+	if err := a.build(ctx); err != nil {
+		a.Close()
 		return nil, err
+	}
+	return a, nil
+}
+
+// build opens the stores and builds the services in dependency order;
+// on failure Close releases what was opened.
+func (a *App) build(ctx context.Context) error {
+	var err error
+	if a.Core, err = OpenCore(ctx, a.cfg.DataDir); err != nil {
+		return err
 	}
 	a.cleanups = append(a.cleanups, a.Core.Close)
-	if err := a.openHistory(); err != nil {
-		return nil, err
+	steps := []func() error{
+		a.openHistory, a.buildServices, a.buildVitals,
+		func() error { return a.buildAlerts(ctx) },
+		func() error { return a.buildIncidents(ctx) },
+		func() error { return a.warmEngine(ctx) },
 	}
-	if err := a.buildServices(); err != nil {
-		return nil, err
-	}
-	if err := a.buildVitals(); err != nil {
-		return nil, err
-	}
-	if err := a.buildAlerts(ctx); err != nil {
-		return nil, err
-	}
-	if err := a.buildIncidents(ctx); err != nil {
-		return nil, err
-	}
-	if err := a.warmEngine(ctx); err != nil {
-		return nil, err
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
 	}
 	// Warming reads a lot of history once; hand that memory back now
 	// rather than when the scavenger gets to it.
 	debug.FreeOSMemory()
-	if err := a.buildTransports(); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return a.buildTransports()
 }
 
 func (a *App) openHistory() error {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -347,5 +348,25 @@ func TestPasswordGuessingIsThrottled(t *testing.T) {
 	}
 	if failed != 5 {
 		t.Fatalf("%d failed logins audited, want 5", failed)
+	}
+}
+
+// TestOpenFailingLateReleasesTheDataDir: a build step after the stores
+// are open fails (an indicator file that does not exist); Open returns
+// the error rather than panicking, and has closed the stores, so the next
+// Open of the same directory succeeds.
+func TestOpenFailingLateReleasesTheDataDir(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	_, err := app.Open(ctx, app.Config{DataDir: dir, IndicatorFiles: []string{filepath.Join(dir, "missing.yaml")}}, nil)
+	if err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Fatalf("Open with a missing indicator file: %v, want an error naming it", err)
+	}
+	a, err := app.Open(ctx, app.Config{DataDir: dir}, nil)
+	if err != nil {
+		t.Fatalf("Open after a failed Open: %v", err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
