@@ -73,7 +73,10 @@ export function createAlertFeed(el, ctx) {
 
   async function openIncident(a) {
     const list = await ctx.api.get('/incidents?limit=200');
-    const inc = list.items.find((i) => (i.alerts || []).includes(a.fingerprint));
+    // An alert may also be the reason for a contingency plan's tasks, each
+    // an incident naming it; the alert's own incident is the one it opened.
+    const naming = list.items.filter((i) => (i.alerts || []).includes(a.fingerprint));
+    const inc = naming.find((i) => i.source === 'alert') || naming[0];
     if (inc) location.hash = `#/incident/${inc.id}`;
     else ctx.toast(ctx.i18n.lang === 'zh' ? '该告警尚无案卷' : 'No incident for this alert yet');
   }

@@ -55,6 +55,14 @@ export function createApi(storage = window.sessionStorage) {
       }
     },
     get: (path, opts) => request('GET', path, undefined, opts),
+    // upload posts a file as the raw body (attachments, evidence).
+    async upload(path, file) {
+      const headers = { Accept: 'application/json', 'Content-Type': file.type || 'application/octet-stream' };
+      if (token) headers.Authorization = `Bearer ${token}`;
+      const resp = await fetch(base + path, { method: 'POST', headers, body: file });
+      if (!resp.ok) throw await toError(resp, path);
+      return resp.json();
+    },
     post: (path, body, opts) => request('POST', path, body ?? {}, opts),
   };
 }

@@ -9,7 +9,13 @@ export function h(tag, attrs = {}, ...children) {
     else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  return appendChildren(el, children);
+}
+
+// appendChildren adds nodes and text, flattening nested arrays and
+// skipping null, undefined and false (the DOM's append would print them).
+function appendChildren(el, children) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -19,6 +25,11 @@ export function h(tag, attrs = {}, ...children) {
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;
+}
+
+// put replaces an element's content with children, as h() takes them.
+export function put(el, ...children) {
+  return appendChildren(clear(el), children);
 }
 
 export function fmtNumber(v) {

@@ -1,7 +1,7 @@
 // Detail pages with history charts: an indicator of a unit, the assets of
 // a unit, one asset with its datastreams, one datastream's aggregates.
 import { echarts } from './charts.js';
-import { h, clear, fmtNumber, fmtTime } from './dom.js';
+import { h, put, fmtNumber, fmtTime } from './dom.js';
 import { levelColour } from './levels.js';
 
 const enc = encodeURIComponent;
@@ -28,6 +28,7 @@ function header(ctx, title) {
 }
 
 export async function renderIndicator(el, ctx, unit, id) {
+  const current = ctx.navigation();
   const from = new Date(Date.now() - 24 * 3600_000).toISOString();
   const [def, hist] = await Promise.all([
     ctx.api.get(`/indicators/${enc(id)}`),
@@ -36,15 +37,18 @@ export async function renderIndicator(el, ctx, unit, id) {
   const items = hist.items || [];
   const last = items[items.length - 1];
   const chartEl = h('div', { class: 'history-chart', role: 'img', 'aria-label': `${ctx.i18n.name(def)} ${ctx.i18n.t('history')}` });
-  clear(el).append(...header(ctx, `${ctx.i18n.name(def)} · ${unit}`),
+  if (!current()) return null;
+  put(el, ...header(ctx, `${ctx.i18n.name(def)} · ${unit}`),
     h('p', {}, `${ctx.i18n.t('latest')}: ${last ? fmtNumber(last.value) : '–'} ${def.unit || ''}`), chartEl);
   return lineChart(chartEl, items.map((p) => [p.time, p.value]), id, levelColour(last?.level || 'normal'));
 }
 
 export async function renderAssets(el, ctx, unit) {
+  const current = ctx.navigation();
   const { t } = ctx.i18n;
   const res = await ctx.api.get(`/assets?unit=${enc(unit)}&limit=500`);
-  clear(el).append(...header(ctx, `${t('assets')} · ${unit}`),
+  if (!current()) return null;
+  put(el, ...header(ctx, `${t('assets')} · ${unit}`),
     res.items.length ? h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'ID'), h('th', {}, t('assets')), h('th', {}, t('dept')), h('th', {}, t('state')))),
       h('tbody', {}, res.items.map((a) => h('tr', {},
@@ -53,15 +57,18 @@ export async function renderAssets(el, ctx, unit) {
 }
 
 export async function renderAsset(el, ctx, id) {
+  const current = ctx.navigation();
   const { t } = ctx.i18n;
   const [asset, streams] = await Promise.all([ctx.api.get(`/assets/${enc(id)}`), ctx.api.get(`/datastreams?asset=${enc(id)}&limit=200`)]);
-  clear(el).append(...header(ctx, `${ctx.i18n.name(asset)} (${asset.id})`),
+  if (!current()) return null;
+  put(el, ...header(ctx, `${ctx.i18n.name(asset)} (${asset.id})`),
     h('p', {}, `${asset.type} · ${t('unit')} `, h('a', { href: `#/unit/${enc(asset.unit)}` }, asset.unit)),
     h('h2', {}, t('datastreams')),
     h('ul', {}, streams.items.map((s) => h('li', {}, h('a', { href: `#/datastream/${s.id}` }, `${s.property} (${s.uom})`), ` · ${s.key}`))));
 }
 
 export async function renderDatastream(el, ctx, id) {
+  const current = ctx.navigation();
   const from = new Date(Date.now() - 6 * 3600_000).toISOString();
   const [ds, agg] = await Promise.all([
     ctx.api.get(`/datastreams/${enc(id)}`),
@@ -70,7 +77,8 @@ export async function renderDatastream(el, ctx, id) {
   const items = agg.items || [];
   const chartEl = h('div', { class: 'history-chart', role: 'img', 'aria-label': `${ds.name} ${ctx.i18n.t('history')}` });
   const last = items[items.length - 1];
-  clear(el).append(...header(ctx, `${ds.name}`),
+  if (!current()) return null;
+  put(el, ...header(ctx, `${ds.name}`),
     h('p', {}, `${ds.property} · ${ds.uom} · ${ctx.i18n.t('latest')}: ${last ? `${fmtNumber(last.avg)} (${fmtTime(last.start, ctx.i18n.lang)})` : '–'}`),
     ds.asset ? h('p', {}, h('a', { href: `#/asset/${enc(ds.asset)}` }, ds.asset)) : null, chartEl);
   return lineChart(chartEl, items.map((b) => [b.start, b.avg]), ds.property);

@@ -1,6 +1,6 @@
 // Single-key shortcuts (listed in the ? dialog); ignored while typing in a
 // form field or with a modifier held, so they never eat real input.
-const keys = { '?': 'help', h: 'home', u: 'up', m: 'mode', a: 'alerts', b: 'board', l: 'lang' };
+const keys = { '?': 'help', h: 'home', u: 'up', m: 'mode', a: 'alerts', b: 'board', e: 'evaluation', l: 'lang' };
 
 export function installShortcuts(handlers) {
   function onKey(e) {

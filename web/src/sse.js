@@ -1,6 +1,8 @@
 // Server-sent events over fetch(): EventSource cannot send the
 // Authorization header, so the stream is read and parsed here. The stream
-// reconnects with backoff until stop() is called.
+// reconnects with backoff until stop() is called, sending the last event
+// id it saw as Last-Event-ID so a stream with a backlog (level changes)
+// resumes without a gap.
 export function parseEvents(buffer, emit) {
   // Events end with a blank line; returns the unfinished tail.
   const blocks = buffer.split(/\r?\n\r?\n/);
@@ -26,13 +28,17 @@ export function parseEvents(buffer, emit) {
 export function openStream(api, path, { onEvent, onStatus = () => {} }) {
   const ctrl = new AbortController();
   let delay = 1000;
+  let lastId = '';
+  const track = (ev) => {
+    if (ev.id) lastId = ev.id;
+    onEvent(ev);
+  };
   async function run() {
     while (!ctrl.signal.aborted) {
       try {
-        const resp = await fetch(`/api/v1${path}`, {
-          headers: { Authorization: `Bearer ${api.token}`, Accept: 'text/event-stream' },
-          signal: ctrl.signal,
-        });
+        const headers = { Authorization: `Bearer ${api.token}`, Accept: 'text/event-stream' };
+        if (lastId) headers['Last-Event-ID'] = lastId;
+        const resp = await fetch(`/api/v1${path}`, { headers, signal: ctrl.signal });
         if (!resp.ok || !resp.body) throw new Error(`HTTP ${resp.status}`);
         onStatus(true);
         delay = 1000;
@@ -41,7 +47,7 @@ export function openStream(api, path, { onEvent, onStatus = () => {} }) {
         for (;;) {
           const { value, done } = await reader.read();
           if (done) break;
-          buffer = parseEvents(buffer + value, onEvent);
+          buffer = parseEvents(buffer + value, track);
         }
       } catch (err) {
         if (ctrl.signal.aborted) return;
