@@ -10,6 +10,7 @@ import (
 	"cityvitals/indicator"
 	"cityvitals/model"
 	"cityvitals/store"
+	"cityvitals/vitals"
 )
 
 // VitalSigns reads the live engine's state.
@@ -267,6 +268,22 @@ func levelChangeOut(c model.LevelChange) levelChangeJSON {
 	}
 }
 
+// subscribeLevelChanges resumes after Last-Event-ID or ?after=SEQ
+// (stored changes first), or with ?after=now follows only what comes next.
+func (s *Server) subscribeLevelChanges(r *http.Request) (*vitals.Subscription, error) {
+	after, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64)
+	if err == nil {
+		return s.Feed.Subscribe(r.Context(), after, 10_000)
+	}
+	if r.URL.Query().Get("after") == "now" {
+		return s.Feed.SubscribeNow()
+	}
+	if after, err = queryInt(r, "after", 0, 0, 1<<62); err != nil {
+		return nil, err
+	}
+	return s.Feed.Subscribe(r.Context(), after, 10_000)
+}
+
 // listLevelChanges pages through stored level changes (?unit, ?indicator,
 // ?after=seq, ?limit).
 func (s *Server) listLevelChanges(w http.ResponseWriter, r *http.Request, p auth.Principal) {
@@ -309,14 +326,7 @@ func (s *Server) listLevelChanges(w http.ResponseWriter, r *http.Request, p auth
 // client resumes with Last-Event-ID (or ?after=) and misses nothing: the
 // gap is read from the store before live changes follow.
 func (s *Server) streamLevelChanges(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	after, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64)
-	if err != nil {
-		if after, err = queryInt(r, "after", 0, 0, 1<<62); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	sub, err := s.Feed.Subscribe(r.Context(), after, 10_000)
+	sub, err := s.subscribeLevelChanges(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

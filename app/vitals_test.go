@@ -26,7 +26,7 @@ func TestVitalSignsThroughTheAPI(t *testing.T) {
 	h.do(admin, "POST", "/api/v1/datastreams", `{"key":"mh-1/lel","property":"gas_lel","interval":"1m"}`, 201, &ds)
 
 	events := make(chan map[string]any, 100)
-	req, _ := http.NewRequest("GET", h.base+"/api/v1/vitals/changes/stream", nil)
+	req, _ := http.NewRequest("GET", h.base+"/api/v1/vitals/changes/stream?after=now", nil)
 	req.Header.Set("Authorization", "Bearer "+viewer)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

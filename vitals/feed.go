@@ -160,26 +160,9 @@ func (s *Subscription) Close() { s.cancel() }
 // Subscribe returns the changes stored after afterSeq and a channel of
 // the ones to come, with no gap and no repeat between them.
 func (f *Feed) Subscribe(ctx context.Context, afterSeq int64, backlogLimit int) (*Subscription, error) {
-	s := &subscriber{ch: make(chan model.LevelChange, subscriberBuffer)}
-	done := make(chan struct{})
-	f.mu.Lock()
-	if f.closed {
-		f.mu.Unlock()
-		return nil, model.Errorf(model.EOVERLOADED, "the level-change feed is shutting down")
-	}
-	f.subs[s] = struct{}{}
-	f.mu.Unlock()
-	var once sync.Once
-	cancel := func() {
-		once.Do(func() {
-			close(done)
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			if _, ok := f.subs[s]; ok {
-				delete(f.subs, s)
-				close(s.ch)
-			}
-		})
+	s, done, cancel, err := f.register()
+	if err != nil {
+		return nil, err
 	}
 	backlog, err := f.store.LevelChanges(ctx, store.LevelChangeFilter{AfterSeq: afterSeq, Limit: backlogLimit})
 	if err != nil {
@@ -191,6 +174,43 @@ func (f *Feed) Subscribe(ctx context.Context, afterSeq int64, backlogLimit int) 
 		last = backlog[n-1].Seq
 	}
 	return &Subscription{Backlog: backlog, C: skipThrough(s.ch, done, last), cancel: cancel}, nil
+}
+
+// SubscribeNow follows the changes broadcast from now on, without the
+// stored ones: for a client that loads the present state itself and
+// only needs what changes next.
+func (f *Feed) SubscribeNow() (*Subscription, error) {
+	s, done, cancel, err := f.register()
+	if err != nil {
+		return nil, err
+	}
+	return &Subscription{C: skipThrough(s.ch, done, 0), cancel: cancel}, nil
+}
+
+// register adds a subscriber; cancel removes it and closes its channel.
+func (f *Feed) register() (s *subscriber, done chan struct{}, cancel func(), err error) {
+	s = &subscriber{ch: make(chan model.LevelChange, subscriberBuffer)}
+	done = make(chan struct{})
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return nil, nil, nil, model.Errorf(model.EOVERLOADED, "the level-change feed is shutting down")
+	}
+	f.subs[s] = struct{}{}
+	f.mu.Unlock()
+	var once sync.Once
+	cancel = func() {
+		once.Do(func() {
+			close(done)
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			if _, ok := f.subs[s]; ok {
+				delete(f.subs, s)
+				close(s.ch)
+			}
+		})
+	}
+	return s, done, cancel, nil
 }
 
 // skipThrough drops changes already in the backlog (subscribed before the

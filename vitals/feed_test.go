@@ -51,6 +51,21 @@ func TestFeedStoresBroadcastsAndResumes(t *testing.T) {
 		t.Fatalf("resume after 5: %+v, %v", resumed, err)
 	}
 	resumed.Close()
+	// A subscriber from now on gets no stored change, only the next one.
+	live, err := feed.SubscribeNow()
+	if err != nil || len(live.Backlog) != 0 {
+		t.Fatalf("subscribe now: %+v, %v", live, err)
+	}
+	feed.Publish(ctx, change(7))
+	select {
+	case c := <-live.C:
+		if c.Seq != 7 {
+			t.Fatalf("first change after subscribing now = %+v, want seq 7", c)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no change after subscribing now")
+	}
+	live.Close()
 	stop()
 	if err := <-done; err != nil {
 		t.Fatal(err)

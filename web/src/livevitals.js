@@ -11,12 +11,6 @@ const maxCachedPaths = 20_000;
 // At most this many lookups run at once: a burst of changes in new units
 // queues rather than floods the API.
 const maxLookups = 4;
-// staleAfterConnect: a change whose event time is this much older than
-// the (re)connection came from the stream's stored backlog, and what it
-// changed is already in the reload every view does on connecting. Mapping
-// it would cost a lookup per unit for nothing. A genuinely late live
-// change skipped this way still shows at the next poll.
-const staleAfterConnect = 2 * 60_000;
 
 // limiter runs at most n promises at once, in call order.
 function limiter(n) {
@@ -66,35 +60,33 @@ export async function childOnScreen(paths, viewCode, children, changedCode) {
   return path.find((c) => children.has(c)) ?? '';
 }
 
-// createLevelFeed follows the level-change stream. Listeners get each
-// change ({seq, time, unit, indicator, from, to, …}) except stale backlog
-// (above), and a call when the stream (re)connects, after which they
-// reload what they show: that reload covers whatever changed before it.
-// now and open are the clock and the stream opener (tests pass fakes).
-export function createLevelFeed(api, { now = Date.now, open = openStream } = {}) {
+// createLevelFeed follows the level-change stream from the moment it
+// connects (?after=now: the stored history is not replayed; after a drop
+// Last-Event-ID resumes it without a gap). Listeners get each change
+// ({seq, time, unit, indicator, from, to, …}) and a call when the stream
+// (re)connects, after which they reload what they show. open is the
+// stream opener (tests pass a fake).
+export function createLevelFeed(api, { open = openStream } = {}) {
   const listeners = new Set();
   let stream = null;
   let live = false;
-  let connectedAt = 0;
 
   function onEvent(ev) {
     if (ev.event !== 'level_change') return;
     let change;
     try { change = JSON.parse(ev.data); } catch { return; }
-    if (Date.parse(change.time) < connectedAt - staleAfterConnect) return;
     for (const l of listeners) l.onChange?.(change);
   }
 
   function onStatus(on) {
     live = on;
-    if (on) connectedAt = now();
     for (const l of listeners) l.onStatus?.(on);
   }
 
   return {
     get live() { return live; },
     start() {
-      if (!stream) stream = open(api, '/vitals/changes/stream', { onEvent, onStatus });
+      if (!stream) stream = open(api, '/vitals/changes/stream?after=now', { onEvent, onStatus });
     },
     // listen registers {onChange, onStatus}; returns the unsubscribe.
     listen(listener) {
