@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"cityvitals/auth"
 	"cityvitals/model"
@@ -44,7 +45,7 @@ func (s *Service) Board(ctx context.Context, p auth.Principal, under string) (Bo
 	if err != nil {
 		return Board{}, err
 	}
-	counts, err := s.st.IncidentCounts(ctx, f)
+	counts, err := s.boardCounts(ctx, f)
 	if err != nil {
 		return Board{}, fmt.Errorf("incident board: %w", err)
 	}
@@ -70,22 +71,75 @@ func (s *Service) Board(ctx context.Context, p auth.Principal, under string) (Bo
 	return b, nil
 }
 
-// clockedBoard is every running clock, nearest deadline first. Reading
-// and decoding every clocked incident's document on each board request
-// was a third of the platform's CPU with 100 dashboards open, so the
-// list is kept until an incident is next written: the generation is
-// read before the store, so a write racing a rebuild leaves a list
-// marked stale, never a stale list marked fresh. A clock's deadline and
-// escalation are stored fields, so nothing but a write changes one.
+// boardCache keeps what the board reads from the store until an incident
+// is next written. Reading and decoding every clocked incident's document
+// on each board request was a third of the platform's CPU with 100
+// dashboards open. The write generation is read before the store, so a
+// write racing a rebuild leaves an entry marked stale, never a stale entry
+// marked fresh. A clock's deadline and escalation, and a step count, are
+// stored fields, so nothing but a write changes them.
+type boardCache struct {
+	mu     sync.Mutex
+	gen    uint64
+	clocks []BoardClock                           // nil until read in gen
+	counts map[string]map[model.IncidentState]int // by area (filter's Under)
+}
+
+// at moves the cache on to generation gen, dropping what an older one
+// left, and reports whether it holds gen (a caller that read the counter
+// before a newer caller moved the cache on neither reads nor fills it).
+// Call with mu held.
+func (c *boardCache) at(gen uint64) bool {
+	if gen > c.gen {
+		c.gen, c.clocks, c.counts = gen, nil, nil
+	}
+	return c.gen == gen
+}
+
+// boardCounts is the step counts of the filter's area. The maps are
+// shared between callers and must not be modified.
+func (s *Service) boardCounts(ctx context.Context, f store.IncidentFilter) (map[model.IncidentState]int, error) {
+	gen := s.writes.Load()
+	c := &s.board
+	c.mu.Lock()
+	var counts map[model.IncidentState]int
+	ok := c.at(gen)
+	if ok {
+		counts, ok = c.counts[f.Under]
+	}
+	c.mu.Unlock()
+	if ok {
+		return counts, nil
+	}
+	counts, err := s.st.IncidentCounts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.at(gen) {
+		if c.counts == nil {
+			c.counts = map[string]map[model.IncidentState]int{}
+		}
+		c.counts[f.Under] = counts
+	}
+	c.mu.Unlock()
+	return counts, nil
+}
+
+// clockedBoard is every running clock, nearest deadline first, shared
+// between callers (read only).
 func (s *Service) clockedBoard(ctx context.Context) ([]BoardClock, error) {
 	gen := s.writes.Load()
-	s.boardMu.Lock()
-	if s.boardGen == gen && s.boardClocks != nil {
-		c := s.boardClocks
-		s.boardMu.Unlock()
-		return c, nil
+	c := &s.board
+	c.mu.Lock()
+	var clocks []BoardClock
+	if c.at(gen) {
+		clocks = c.clocks
 	}
-	s.boardMu.Unlock()
+	c.mu.Unlock()
+	if clocks != nil {
+		return clocks, nil
+	}
 	clocked, err := s.st.ClockedIncidents(ctx)
 	if err != nil {
 		return nil, err
@@ -100,9 +154,11 @@ func (s *Service) clockedBoard(ctx context.Context) ([]BoardClock, error) {
 		}
 		return int(x.ID - y.ID)
 	})
-	s.boardMu.Lock()
-	s.boardGen, s.boardClocks = gen, out
-	s.boardMu.Unlock()
+	c.mu.Lock()
+	if c.at(gen) {
+		c.clocks = out
+	}
+	c.mu.Unlock()
 	return out, nil
 }
 

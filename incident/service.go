@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -86,12 +85,9 @@ type Service struct {
 	// hazardsOf, if set, lists the open hazards of assets.
 	hazardsOf func(ctx context.Context, assets []string) []int64
 
-	// writes counts incident writes; the board's cached clocks are
-	// those of generation boardGen (see clockedBoard).
-	writes      atomic.Uint64
-	boardMu     sync.Mutex
-	boardGen    uint64
-	boardClocks []BoardClock
+	// writes counts incident writes: the generation of what board holds.
+	writes atomic.Uint64
+	board  boardCache
 }
 
 // NewService builds the service. now is the clock (time.Now in
