@@ -4,9 +4,11 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"cityvitals/alert"
@@ -74,6 +76,17 @@ func HeldOutHalf() Half {
 	return Half{Name: "held-out: odd stations 2015-03…2017-02", Parity: 1, From: splitAt}
 }
 
+// OtherStations and LaterYears split the held-out half's difference from
+// the train half in two: the held-out stations in the training years
+// (another place, the same weather), and the training stations in the
+// held-out years (the same place, other years).
+func OtherStations() Half {
+	return Half{Name: "other stations: odd stations 2013-03…2015-02", Parity: 1, To: splitAt}
+}
+func LaterYears() Half {
+	return Half{Name: "later years: even stations 2015-03…2017-02", Parity: 0, From: splitAt}
+}
+
 func (h Half) holds(index int, t int64) bool {
 	return (h.Parity < 0 || index%2 == h.Parity) && t >= h.From && (h.To == 0 || t < h.To)
 }
@@ -123,10 +136,28 @@ type ForecastReport struct {
 	FreshFalseShare float64 `json:"fresh_false_share"`
 	// MedianWithinMinutes is the median stated horizon of the warnings.
 	MedianWithinMinutes float64 `json:"median_within_minutes"`
-	Threshold           float64 `json:"threshold"`
-	HorizonMinutes      float64 `json:"horizon_minutes"`
-	RearmMinutes        float64 `json:"rearm_minutes"`
-	ObserveSeconds      float64 `json:"observe_seconds"` // the detector's work, reading excluded
+	// MedianTrueAfterMinutes is the median time from a true warning's
+	// raise to the first reading at or above the threshold: how much of
+	// its stated window a warning that came true needed.
+	MedianTrueAfterMinutes float64 `json:"median_true_after_minutes"`
+	// HalfWindowFalseShare is the false share had every warning stated
+	// half its window: what a shorter claim would have cost.
+	HalfWindowFalseShare float64 `json:"half_window_false_share"`
+	// ByWindow breaks the warnings down by the window they stated,
+	// shortest first.
+	ByWindow       []WindowFigures `json:"by_window,omitempty"`
+	Threshold      float64         `json:"threshold"`
+	HorizonMinutes float64         `json:"horizon_minutes"`
+	RearmMinutes   float64         `json:"rearm_minutes"`
+	ObserveSeconds float64         `json:"observe_seconds"` // the detector's work, reading excluded
+}
+
+// WindowFigures are the warnings that stated one window.
+type WindowFigures struct {
+	WithinMinutes     float64 `json:"within_minutes"`
+	Warnings          int     `json:"warnings"`
+	FalseWarnings     int     `json:"false_warnings"`
+	FalseWarningShare float64 `json:"false_warning_share"`
 }
 
 // Series is one stream's readings in time order.
@@ -322,7 +353,9 @@ func EvaluateForecast(series []Series, opts ForecastOptions) (ForecastReport, er
 func (r *replay) judgeWarnings(rep *ForecastReport, raises map[int64][]raised) {
 	thr, rearm := r.opts.Threshold, r.opts.Rearm
 	var withins []time.Duration
-	var freshFalse int
+	var freshFalse, halfFalse int
+	var trueAfter []time.Duration
+	byWindow := map[time.Duration][]bool{} // stated window → missed, per warning
 	for id, watched := range r.watched {
 		if !watched || len(r.series[id].Times) == 0 {
 			continue
@@ -332,9 +365,16 @@ func (r *replay) judgeWarnings(rep *ForecastReport, raises map[int64][]raised) {
 		for _, w := range raises[id] {
 			rep.Warnings++
 			withins = append(withins, w.within)
-			missed := !reachedWithin(s, thr, w.at, w.within)
+			after, hit := firstReached(s, thr, w.at, w.within)
+			missed := !hit
+			byWindow[w.within] = append(byWindow[w.within], missed)
 			if missed {
 				rep.FalseWarnings++
+			} else {
+				trueAfter = append(trueAfter, after)
+			}
+			if missed || after > w.within/2 {
+				halfFalse++
 			}
 			if !reachedWithin(s, thr, w.at-rearm.Milliseconds()-1, rearm) {
 				rep.FreshWarnings++
@@ -349,6 +389,27 @@ func (r *replay) judgeWarnings(rep *ForecastReport, raises map[int64][]raised) {
 	}
 	slices.Sort(withins)
 	rep.MedianWithinMinutes = median(withins).Minutes()
+	slices.Sort(trueAfter)
+	rep.MedianTrueAfterMinutes = median(trueAfter).Minutes()
+	if rep.Warnings > 0 {
+		rep.HalfWindowFalseShare = float64(halfFalse) / float64(rep.Warnings)
+	}
+	rep.ByWindow = windowFigures(byWindow)
+}
+
+func windowFigures(byWindow map[time.Duration][]bool) []WindowFigures {
+	var out []WindowFigures
+	for _, within := range slices.Sorted(maps.Keys(byWindow)) {
+		f := WindowFigures{WithinMinutes: within.Minutes(), Warnings: len(byWindow[within])}
+		for _, missed := range byWindow[within] {
+			if missed {
+				f.FalseWarnings++
+			}
+		}
+		f.FalseWarningShare = float64(f.FalseWarnings) / float64(f.Warnings)
+		out = append(out, f)
+	}
+	return out
 }
 
 // raised is one warning: when it was raised and the horizon it stated.
@@ -411,76 +472,134 @@ func median(d []time.Duration) time.Duration {
 // reachedWithin reports whether s has a reading at or above threshold in
 // (from, from+horizon].
 func reachedWithin(s Series, threshold float64, from int64, horizon time.Duration) bool {
+	_, ok := firstReached(s, threshold, from, horizon)
+	return ok
+}
+
+// firstReached is how long after from the first reading of s at or
+// above threshold in (from, from+horizon] came, if one did.
+func firstReached(s Series, threshold float64, from int64, horizon time.Duration) (time.Duration, bool) {
 	i, _ := slices.BinarySearch(s.Times, from+1)
 	for ; i < len(s.Times) && s.Times[i] <= from+horizon.Milliseconds(); i++ {
 		if s.Values[i] >= threshold {
-			return true
+			return time.Duration(s.Times[i]-from) * time.Millisecond, true
 		}
 	}
-	return false
+	return 0, false
 }
 
-// GateFit says how FitForecastGate fits a gate.
+// GateFit says how FitForecastWindows fits a target's gates.
 type GateFit struct {
+	// Windows are the windows shorter than the horizon a warning may
+	// state, shortest first; each gets its own gate (none: one window,
+	// the horizon).
+	Windows []time.Duration
 	// Drop names features hidden from the fit (weight 0), to measure
 	// what they buy.
 	Drop []string
-	// Raise and Clear are the probabilities set on the gate.
-	Raise, Clear float64
-	// Boost, when set, adds boosted trees to the logistic gate.
+	// Raise is the probability set on every gate (0: 0.5); its clear
+	// probability is clearBelowRaise below.
+	Raise float64
+	// Boost, when set, adds boosted trees to the logistic gates.
 	Boost *forecast.BoostConfig
 }
 
-// FitForecastGate fits a gate for opts.Target's context on opts.Half:
-// it replays the half with a gate that never warns, takes the features
-// of every gated decision and whether the threshold was reached within
-// the horizon, and fits them (forecast.FitGate, then forecast.Boost
-// when fit.Boost is set).
-func FitForecastGate(series []Series, opts ForecastOptions, fit GateFit) (*forecast.Gate, error) {
+// FitForecastWindows fits a gate per stated window (fit.Windows, then
+// opts.Horizon) for opts.Target's context on opts.Half: it replays the
+// half with gates that never warn, takes the features of every gated
+// decision and whether the threshold was reached within that decision's
+// window, and fits them (forecast.FitGate, then forecast.Boost when
+// fit.Boost is set).
+func FitForecastWindows(series []Series, opts ForecastOptions, fit GateFit) ([]predict.Window, error) {
 	names := predict.FeatureNames(opts.Target.Context)
-	n := len(names)
-	opts.Target.Gate = &forecast.Gate{Weights: make([]float64, n), Fill: make([]float64, n), Raise: 0.5, Clear: 0.5}
-	opts.Target.Gate.Bias = -50 // never warns: the rows must not depend on earlier warnings
+	withins := append(slices.Clone(fit.Windows), opts.Horizon)
+	rows, err := windowRows(series, opts, withins, fit.Drop)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]predict.Window, len(withins))
+	for i, w := range withins {
+		g, err := fitGate(rows[w], names, fit)
+		if err != nil {
+			return nil, fmt.Errorf("fit the %s gate on %s: %w", w, opts.Half.Name, err)
+		}
+		out[i] = predict.Window{Within: w, Gate: g}
+	}
+	return out, nil
+}
+
+// windowRows replays opts.Half with gates that never warn for the
+// windows withins (ascending, the last opts.Horizon) and returns, per
+// window, the features of every gated decision (dropped ones NaN) and
+// whether the threshold was reached within that window.
+func windowRows(series []Series, opts ForecastOptions, withins []time.Duration, drop []string) (map[time.Duration]*fitRows, error) {
+	names := predict.FeatureNames(opts.Target.Context)
+	never := make([]predict.Window, len(withins))
+	rows := make(map[time.Duration]*fitRows, len(withins))
+	for i, w := range withins {
+		// A gate that never warns: the rows must not depend on earlier
+		// warnings.
+		never[i] = predict.Window{Within: w, Gate: &forecast.Gate{Bias: -50, Weights: make([]float64, len(names)), Fill: make([]float64, len(names)), Raise: 0.5, Clear: 0.5}}
+		rows[w] = &fitRows{}
+	}
+	opts.Target.SetWindows(never)
 	r, err := newReplay(series, opts)
 	if err != nil {
 		return nil, err
 	}
-	var X [][]float64
-	var y []float64
 	r.det.SetFeatureSink(func(row predict.FeatureRow) {
 		x := slices.Clone(row.Features)
 		for j, name := range names {
-			if slices.Contains(fit.Drop, name) {
+			if slices.Contains(drop, name) {
 				x[j] = math.NaN()
 			}
 		}
 		label := 0.0
-		if reachedWithin(r.series[row.Stream], opts.Threshold, row.Time, opts.Horizon) {
+		if reachedWithin(r.series[row.Stream], opts.Threshold, row.Time, row.Within) {
 			label = 1
 		}
-		X, y = append(X, x), append(y, label)
+		rs := rows[row.Within]
+		rs.X, rs.y = append(rs.X, x), append(rs.y, label)
 	})
 	for _, b := range r.batches() {
 		r.det.ObserveBatch(b)
 	}
-	g, err := forecast.FitGate(X, y, 1)
+	return rows, nil
+}
+
+// fitRows are one window's training rows and outcomes.
+type fitRows struct {
+	X [][]float64
+	y []float64
+}
+
+func fitGate(rs *fitRows, names []string, fit GateFit) (*forecast.Gate, error) {
+	g, err := forecast.FitGate(rs.X, rs.y, 1)
 	if err != nil {
-		return nil, fmt.Errorf("fit gate on %s: %w", opts.Half.Name, err)
+		return nil, err
 	}
 	if fit.Boost != nil {
 		for j, name := range names {
 			if slices.Contains(fit.Drop, name) {
-				for _, x := range X {
+				for _, x := range rs.X {
 					x[j] = g.Fill[j] // a dropped feature must not be split on either
 				}
 			}
 		}
-		if err := forecast.Boost(g, X, y, *fit.Boost); err != nil {
-			return nil, fmt.Errorf("boost gate on %s: %w", opts.Half.Name, err)
+		if err := forecast.Boost(g, rs.X, rs.y, *fit.Boost); err != nil {
+			return nil, fmt.Errorf("boost: %w", err)
 		}
 	}
-	g.Raise, g.Clear = fit.Raise, fit.Clear
+	setRaise([]predict.Window{{Gate: g}}, cmp.Or(fit.Raise, 0.5))
 	return g, nil
+}
+
+// setRaise sets every window's raise probability to raise and its clear
+// probability clearBelowRaise below.
+func setRaise(ws []predict.Window, raise float64) {
+	for _, w := range ws {
+		w.Gate.Raise, w.Gate.Clear = raise, max(raise-clearBelowRaise, 0.01)
+	}
 }
 
 // RunForecast loads the files and evaluates the forecast warnings on
@@ -511,29 +630,31 @@ type ForecastComparison struct {
 	Option string `json:"option"`
 	// Validated is the gate's raise probability as chosen on the train
 	// years and its cross-validated figures.
-	Validated *RaiseChoice   `json:"validated,omitempty"`
-	Gate      *forecast.Gate `json:"gate,omitempty"`
-	Train     ForecastReport `json:"train"`
-	HeldOut   ForecastReport `json:"held_out"`
+	Validated *RaiseChoice     `json:"validated,omitempty"`
+	Windows   []predict.Window `json:"windows,omitempty"`
+	Train     ForecastReport   `json:"train"`
+	HeldOut   ForecastReport   `json:"held_out"`
 }
 
-// gateOption is a gate fitted with some features hidden, optionally
-// with boosted trees.
+// gateOption is a set of window gates fitted with some features hidden,
+// optionally with boosted trees.
 type gateOption struct {
-	name  string
-	drop  []string
-	boost *forecast.BoostConfig
+	name    string
+	windows []time.Duration
+	drop    []string
+	boost   *forecast.BoostConfig
 }
 
 // CompareForecastOptions judges the warning rules tried for issue #4 on
 // the train and held-out halves: the forecast alone, its lower quantile,
-// k successive forecasts, and gates over more and more inputs. Every
-// gate is chosen without the held-out half: its raise probability by
-// ChooseRaise on the two train years, then it is refitted on the whole
-// train half and judged on both halves.
+// k successive forecasts, and gates over more and more inputs, then the
+// full gate with only the horizon as its window. Every gate is chosen
+// without the held-out half: its raise probability by ChooseRaise on the
+// two train years, then it is refitted on the whole train half and
+// judged on both halves. The gated rules state base's windows.
 func CompareForecastOptions(series []Series, base ForecastOptions) ([]ForecastComparison, error) {
 	plain := base
-	plain.Target.Gate, plain.Target.Context, plain.Target.Hold = nil, nil, false
+	plain.Target.Gate, plain.Target.Windows, plain.Target.Context, plain.Target.Hold = nil, nil, nil, false
 	var out []ForecastComparison
 	lower := plain
 	lower.Model.Quantile = 0.3
@@ -553,15 +674,21 @@ func CompareForecastOptions(series []Series, base ForecastOptions) ([]ForecastCo
 	if len(gated.Target.Context) == 0 {
 		gated.Target.Context = predict.PM25Context()
 	}
-	region := []string{"region_level", "region_change_3", "region_max", "region_beyond"}
+	windows := shorterWindows(base)
+	region := []string{"region_level", "region_change_3"}
 	weather := predict.FeatureNames(gated.Target.Context)[len(predict.FeatureNames(nil)):]
 	trees := forecast.DefaultBoostConfig()
-	for _, g := range []gateOption{
-		{name: "gate: PM2.5 forecast, its history and hour only", drop: append(slices.Clone(region), weather...)},
-		{name: "gate: + station weather", drop: region},
-		{name: "gate: + station weather + region", drop: nil},
-		{name: fmt.Sprintf("gate: + %d boosted trees of depth %d", trees.Trees, trees.Depth), boost: &trees},
-	} {
+	boosted := fmt.Sprintf("gate: + %d boosted trees of depth %d", trees.Trees, trees.Depth)
+	options := []gateOption{
+		{name: "gate: PM2.5 forecast, its history and hour only", windows: windows, drop: append(slices.Clone(region), weather...)},
+		{name: "gate: + station weather", windows: windows, drop: region},
+		{name: "gate: + station weather + region", windows: windows},
+		{name: boosted, windows: windows, boost: &trees},
+	}
+	if len(windows) > 0 {
+		options = append(options, gateOption{name: boosted + ", one window (the horizon)", boost: &trees})
+	}
+	for _, g := range options {
 		c, err := judgeGate(series, gated, g)
 		if err != nil {
 			return nil, err
@@ -571,8 +698,23 @@ func CompareForecastOptions(series []Series, base ForecastOptions) ([]ForecastCo
 	return out, nil
 }
 
+// shorterWindows are the windows of opts' target shorter than its
+// horizon.
+func shorterWindows(opts ForecastOptions) []time.Duration {
+	var out []time.Duration
+	for _, w := range opts.Target.Windows {
+		if w.Within < opts.Horizon {
+			out = append(out, w.Within)
+		}
+	}
+	return out
+}
+
 func judge(series []Series, name string, opts ForecastOptions) (ForecastComparison, error) {
-	c := ForecastComparison{Option: name, Gate: opts.Target.Gate}
+	c := ForecastComparison{Option: name}
+	if opts.Target.Gate != nil {
+		c.Windows = opts.Target.AllWindows()
+	}
 	var err error
 	opts.Half = TrainHalf()
 	if c.Train, err = EvaluateForecast(series, opts); err != nil {
@@ -586,22 +728,33 @@ func judge(series []Series, name string, opts ForecastOptions) (ForecastComparis
 	return c, nil
 }
 
-// judgeGate picks a gate's raise probability on the train years, refits
-// it on the train half and judges it on both halves.
+// judgeGate picks a gate set's raise probability on the train years,
+// refits it on the train half and judges it on both halves.
 func judgeGate(series []Series, opts ForecastOptions, g gateOption) (ForecastComparison, error) {
-	choice, err := ChooseRaise(series, opts, GateFit{Drop: g.drop, Boost: g.boost})
+	fit := GateFit{Windows: g.windows, Drop: g.drop, Boost: g.boost}
+	choice, err := ChooseRaise(series, opts, fit)
 	if err != nil {
 		return ForecastComparison{}, err
 	}
 	opts.Half = TrainHalf()
-	gate, err := FitForecastGate(series, opts, GateFit{Drop: g.drop, Raise: choice.Raise, Clear: choice.Raise - clearBelowRaise, Boost: g.boost})
+	fit.Raise = choice.Raise
+	ws, err := FitForecastWindows(series, opts, fit)
 	if err != nil {
 		return ForecastComparison{}, err
 	}
-	opts.Target.Gate = gate
-	c, err := judge(series, fmt.Sprintf("%s (raise p ≥ %.3g)", g.name, choice.Raise), opts)
+	opts.Target.SetWindows(ws)
+	c, err := judge(series, fmt.Sprintf("%s (windows %s; raise p ≥ %.3g)", g.name, windowList(ws), choice.Raise), opts)
 	c.Validated = &choice
 	return c, err
+}
+
+// windowList names windows like "3h/6h/24h".
+func windowList(ws []predict.Window) string {
+	var parts []string
+	for _, w := range ws {
+		parts = append(parts, strings.TrimSuffix(strings.TrimSuffix(w.Within.String(), "0s"), "0m"))
+	}
+	return strings.Join(parts, "/")
 }
 
 // clearBelowRaise is how far below its raise probability an open
@@ -625,15 +778,14 @@ func ChooseRaise(series []Series, opts ForecastOptions, fit GateFit) (RaiseChoic
 	years := TrainYears()
 	for k, year := range years {
 		opts.Half = year
-		fit.Raise, fit.Clear = 0.5, 0.5-clearBelowRaise
-		gate, err := FitForecastGate(series, opts, fit)
+		ws, err := FitForecastWindows(series, opts, fit)
 		if err != nil {
 			return RaiseChoice{}, err
 		}
-		opts.Target.Gate, opts.Half = gate, years[1-k]
+		opts.Target.SetWindows(ws)
+		opts.Half = years[1-k]
 		for step := range steps {
-			gate.Raise = raiseAt(step)
-			gate.Clear = gate.Raise - clearBelowRaise
+			setRaise(ws, raiseAt(step))
 			rep, err := EvaluateForecast(series, opts)
 			if err != nil {
 				return RaiseChoice{}, err
@@ -676,11 +828,11 @@ type RaiseChoice struct {
 
 func raiseAt(step int) float64 { return float64(500+25*step) / 1000 }
 
-// FitForecastFiles loads the files and builds the target's gate without
-// the held-out half: its raise probability is chosen by ChooseRaise on
-// the two train years, then the gate is refitted on the whole train half
-// with it.
-func FitForecastFiles(ctx context.Context, m *obsimport.Mapping, paths []string, opts ForecastOptions, fit GateFit, progress func(obsimport.Progress)) (*forecast.Gate, RaiseChoice, error) {
+// FitForecastFiles loads the files and builds the target's window gates
+// without the held-out half: their common raise probability is chosen
+// by ChooseRaise on the two train years, then they are refitted on the
+// whole train half with it.
+func FitForecastFiles(ctx context.Context, m *obsimport.Mapping, paths []string, opts ForecastOptions, fit GateFit, progress func(obsimport.Progress)) ([]predict.Window, RaiseChoice, error) {
 	if len(opts.Target.Context) == 0 {
 		opts.Target.Context = predict.PM25Context()
 	}
@@ -693,9 +845,9 @@ func FitForecastFiles(ctx context.Context, m *obsimport.Mapping, paths []string,
 		return nil, RaiseChoice{}, err
 	}
 	opts.Half = TrainHalf()
-	fit.Raise, fit.Clear = choice.Raise, choice.Raise-clearBelowRaise
-	g, err := FitForecastGate(series, opts, fit)
-	return g, choice, err
+	fit.Raise = choice.Raise
+	ws, err := FitForecastWindows(series, opts, fit)
+	return ws, choice, err
 }
 
 // CompareForecast loads the files and runs CompareForecastOptions.

@@ -2,12 +2,14 @@ package bench
 
 import (
 	"context"
+	"math"
 	"reflect"
 	"slices"
 	"testing"
 	"time"
 
 	"cityvitals/detect/forecast"
+	"cityvitals/detect/predict"
 	"cityvitals/obsimport"
 )
 
@@ -28,7 +30,7 @@ func TestForecastOneStation(t *testing.T) {
 		t.Fatal(err)
 	}
 	first.ObserveSeconds, second.ObserveSeconds = 0, 0
-	if first != second {
+	if !reflect.DeepEqual(first, second) {
 		t.Fatalf("two replays of the same file differ:\n%+v\n%+v", first, second)
 	}
 	r := first
@@ -55,10 +57,13 @@ func TestForecastRejectsBadConfig(t *testing.T) {
 	}
 }
 
-// TestForecastGateFitsOnTrainOnly fits the PM2.5 gate on one station's
-// training years and checks it has a weight per feature, that the
-// held-out years are untouched by the fit (a second fit after removing
-// them gives the same gate), and that the gate changes the warnings.
+// TestForecastGateFitsOnTrainOnly fits the PM2.5 gates for a 6 h and
+// the 24 h window on one station's training years and checks each has a
+// weight per feature and learnt its own window (a crossing within 6 h is
+// less likely than within 24 h), that the held-out years are untouched
+// by the fit (a second fit after removing them gives the same gates),
+// that the gates change the warnings, and that every warning states one
+// of the two windows and is counted under it.
 func TestForecastGateFitsOnTrainOnly(t *testing.T) {
 	m, err := obsimport.LoadMapping("../examples/import/beijing_prsa.yaml")
 	if err != nil {
@@ -71,26 +76,34 @@ func TestForecastGateFitsOnTrainOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts.Half = TrainHalf()
-	gate, err := FitForecastGate(series, opts, GateFit{Raise: 0.65, Clear: 0.5})
+	fit := GateFit{Windows: []time.Duration{6 * time.Hour}, Raise: 0.65}
+	ws, err := FitForecastWindows(series, opts, fit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(gate.Weights) != len(opts.Target.Gate.Weights) {
-		t.Fatalf("%d weights, want %d", len(gate.Weights), len(opts.Target.Gate.Weights))
+	features := len(predict.FeatureNames(opts.Target.Context))
+	if len(ws) != 2 || ws[0].Within != 6*time.Hour || ws[1].Within != opts.Horizon {
+		t.Fatalf("fitted windows %v; want 6h and the horizon %s", windowList(ws), opts.Horizon)
 	}
-	again, err := FitForecastGate(trainYearsOnly(series), opts, GateFit{Raise: 0.65, Clear: 0.5})
+	for _, w := range ws {
+		if err := w.Gate.Validate(features); err != nil || w.Gate.Raise != 0.65 {
+			t.Fatalf("%s gate: %v, raise %g", w.Within, err, w.Gate.Raise)
+		}
+	}
+	checkWindowRows(t, series, opts, ws)
+	again, err := FitForecastWindows(trainYearsOnly(series), opts, fit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(gate, again) {
+	if !reflect.DeepEqual(ws, again) {
 		t.Fatal("the fit changed when the held-out years were removed")
 	}
-	opts.Target.Gate = gate
+	opts.Target.SetWindows(ws)
 	gated, err := EvaluateForecast(series, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts.Target.Gate = nil
+	opts.Target.Gate, opts.Target.Windows = nil, nil
 	plain, err := EvaluateForecast(series, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +111,61 @@ func TestForecastGateFitsOnTrainOnly(t *testing.T) {
 	if gated.Episodes != plain.Episodes || gated.Warnings == plain.Warnings || gated.Readings != plain.Readings {
 		t.Fatalf("gated %+v\nplain %+v: want the same episodes and readings, different warnings", gated, plain)
 	}
+	checkByWindow(t, gated, 360, 1440)
 	t.Logf("train half of one station: gated %+v\nplain %+v", gated, plain)
+}
+
+// checkWindowRows checks that each window's gate learnt its own window:
+// the training rows of the 6 h window have fewer crossings than those of
+// the 24 h one, and each gate's mean probability over its rows is about
+// its rows' share of crossings (a logistic fit's calibration in the
+// large), so a gate fitted to another window's outcomes would fail.
+func checkWindowRows(t *testing.T, series []Series, opts ForecastOptions, ws []predict.Window) {
+	t.Helper()
+	rows, err := windowRows(series, opts, []time.Duration{ws[0].Within, ws[1].Within}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var shares []float64
+	for _, w := range ws {
+		rs := rows[w.Within]
+		var crossed, p float64
+		for i, x := range rs.X {
+			crossed += rs.y[i]
+			p += w.Gate.Probability(x)
+		}
+		share, meanP := crossed/float64(len(rs.y)), p/float64(len(rs.y))
+		if math.Abs(share-meanP) > 0.02 {
+			t.Errorf("%s gate: mean probability %.3f over its rows, whose share of crossings is %.3f", w.Within, meanP, share)
+		}
+		shares = append(shares, share)
+	}
+	if shares[0] >= shares[1] {
+		t.Errorf("share of rows with a crossing within 6h %.3f ≥ within 24h %.3f", shares[0], shares[1])
+	}
+}
+
+// checkByWindow checks that the breakdown by stated window covers every
+// warning once, in the windows allowed.
+func checkByWindow(t *testing.T, rep ForecastReport, allowed ...float64) {
+	t.Helper()
+	var warnings, falses int
+	for _, w := range rep.ByWindow {
+		if !slices.Contains(allowed, w.WithinMinutes) {
+			t.Errorf("warnings stated %.0f min; allowed %v", w.WithinMinutes, allowed)
+		}
+		warnings, falses = warnings+w.Warnings, falses+w.FalseWarnings
+	}
+	if warnings != rep.Warnings || falses != rep.FalseWarnings {
+		t.Errorf("by window: %d warnings, %d false; in all %d, %d", warnings, falses, rep.Warnings, rep.FalseWarnings)
+	}
+	// A warning false over its window is false over half of it.
+	if rep.HalfWindowFalseShare < rep.FalseWarningShare {
+		t.Errorf("false share %.3f over the stated windows but %.3f over half of them", rep.FalseWarningShare, rep.HalfWindowFalseShare)
+	}
+	if longest := slices.Max(allowed); rep.FalseWarnings < rep.Warnings && (rep.MedianTrueAfterMinutes <= 0 || rep.MedianTrueAfterMinutes > longest) {
+		t.Errorf("true warnings came true a median %.0f min after their raise; want within (0, %.0f]", rep.MedianTrueAfterMinutes, longest)
+	}
 }
 
 // TestChooseRaiseIgnoresHeldOut chooses a boosted gate's raise
@@ -200,6 +267,27 @@ func TestWarningsAreJudgedByTheirStatedHorizon(t *testing.T) {
 			t.Errorf("horizon %s: warnings state %.0f min", tc.horizon, rep.MedianWithinMinutes)
 		case time.Duration(rep.MedianLeadMinutes)*time.Minute > tc.horizon:
 			t.Errorf("horizon %s: lead %.0f min exceeds the window the warning claimed", tc.horizon, rep.MedianLeadMinutes)
+		}
+		checkByWindow(t, rep, tc.horizon.Minutes())
+	}
+}
+
+// TestHalvesPartitionTheData checks that train, held-out, other
+// stations and later years hold every station and time exactly once, so
+// that the two partial transfers add up to the held-out one.
+func TestHalvesPartitionTheData(t *testing.T) {
+	halves := []Half{TrainHalf(), HeldOutHalf(), OtherStations(), LaterYears()}
+	for station := range 12 {
+		for _, at := range []int64{0, yearSplit, splitAt - 1, splitAt, splitAt + 1e12} {
+			n := 0
+			for _, h := range halves {
+				if h.holds(station, at) {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("station %d at %d is in %d halves; want 1", station, at, n)
+			}
 		}
 	}
 }

@@ -9,8 +9,8 @@ import (
 // FeatureNames appends two per context property.
 var baseFeatures = []string{
 	"log_level",       // log(1+reading)
-	"margin",          // forecast.Forecaster.Outlook: best (mean − threshold)/sd within the horizon
-	"crossing",        // 1 when the forecast's quantile path crosses, else 0
+	"margin",          // forecast.Forecaster.Outlook: best (mean − threshold)/sd within the window
+	"crossing",        // 1 when the forecast's quantile path crosses within the window, else 0
 	"change_1",        // log level minus the previous reading's
 	"change_3",        // … minus the one three readings back
 	"hour_sin",        // local hour of day on the unit circle
@@ -36,10 +36,11 @@ func FeatureNames(context []string) []string {
 const maxMargin = 10
 
 // features appends w's features for t to dst (NaN where unknown).
-func (d *Detector) features(w *watched, t Target, crosses bool, dst []float64) []float64 {
+// within is the window the margin and crossing features look over.
+func (d *Detector) features(w *watched, t Target, within time.Duration, crosses bool, dst []float64) []float64 {
 	last, _, _ := w.fc.Last()
 	margin := math.NaN()
-	if m, _, ok := w.fc.Outlook(t.Threshold, t.Above, t.Horizon); ok {
+	if m, _, ok := w.fc.Outlook(t.Threshold, t.Above, within); ok {
 		margin = max(-maxMargin, min(maxMargin, m))
 	}
 	crossing := 0.0
@@ -75,7 +76,8 @@ func mean(sum float64, n int) float64 {
 // probability.
 type FeatureRow struct {
 	Stream      int64
-	Time        int64 // Unix ms of the reading
+	Time        int64         // Unix ms of the reading
+	Within      time.Duration // the window the gate judged
 	Features    []float64
 	Probability float64
 }

@@ -1,9 +1,12 @@
 package predict_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,14 +147,93 @@ func TestHeldWarningOutlivesTheGate(t *testing.T) {
 	}
 }
 
-func TestPM25GateIsAFreshCopy(t *testing.T) {
-	a, b := predict.PM25Gate(), predict.PM25Gate()
-	if len(a.Trees) == 0 {
+func TestPM25WindowsAreFreshCopies(t *testing.T) {
+	a, b := predict.PM25Windows(), predict.PM25Windows()
+	last := len(a) - 1
+	if len(a[last].Gate.Trees) == 0 {
 		t.Fatal("the shipped PM2.5 gate has no trees")
 	}
-	a.Weights[0], a.Trees[0].Leaf[0] = 1e9, 1e9
-	if b.Weights[0] == 1e9 || b.Trees[0].Leaf[0] == 1e9 {
+	a[last].Gate.Weights[0], a[last].Gate.Trees[0].Leaf[0] = 1e9, 1e9
+	if b[last].Gate.Weights[0] == 1e9 || b[last].Gate.Trees[0].Leaf[0] == 1e9 {
 		t.Fatal("changing one copy of the gate changed another")
+	}
+}
+
+func TestWindowsRoundTripThroughJSON(t *testing.T) {
+	ws := []predict.Window{{Within: 90 * time.Minute, Gate: windGate()}, {Within: 6 * time.Hour, Gate: windGate()}}
+	b, err := json.Marshal(ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"within":"1h30m0s"`) {
+		t.Errorf("windows written as %s; want readable durations", b)
+	}
+	back, err := predict.ParseWindows(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, ws) {
+		t.Fatalf("read back %+v; want %+v", back, ws)
+	}
+	for _, bad := range []string{`[]`, `[{"within":"soon","gate":{}}]`, `{}`} {
+		if _, err := predict.ParseWindows([]byte(bad)); err == nil {
+			t.Errorf("ParseWindows(%s) accepted it", bad)
+		}
+	}
+}
+
+// constGate backs every forecast (bias +10) or none (bias −10).
+func constGate(backs bool) *forecast.Gate {
+	n := len(predict.FeatureNames([]string{"wind_speed"}))
+	g := &forecast.Gate{Bias: -10, Weights: make([]float64, n), Fill: make([]float64, n), Raise: 0.6, Clear: 0.5}
+	if backs {
+		g.Bias = 10
+	}
+	return g
+}
+
+// TestShortestBackedWindowIsStated gives a target a 2 h window under its
+// 6 h horizon: when the 2 h gate backs a crossing the warning states
+// 2 h and the 6 h gate is not asked; when it does not, the 6 h gate is,
+// and the warning states 6 h.
+func TestShortestBackedWindowIsStated(t *testing.T) {
+	for _, shortBacks := range []bool{true, false} {
+		tg := predict.Target{Property: "pm25", Threshold: 150, Above: true, Horizon: 6 * time.Hour, Level: 2, Step: time.Hour,
+			Context: []string{"wind_speed"}, Gate: constGate(true), Windows: []predict.Window{{Within: 2 * time.Hour, Gate: constGate(shortBacks)}}}
+		d, err := predict.New(forecast.DefaultConfig(), []predict.Target{tg}, names)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Register(predict.Stream{ID: 1, Property: "pm25", Unit: "u"}); err != nil {
+			t.Fatal(err)
+		}
+		asked := map[time.Duration]int{}
+		d.SetFeatureSink(func(r predict.FeatureRow) { asked[r.Within]++ })
+		start := time.Date(2016, 12, 16, 0, 0, 0, 0, time.UTC).UnixMilli()
+		var raised []alert.Finding
+		for i := range 12 {
+			d.ObserveBatch([]model.Observation{{Stream: 1, Time: start + int64(i)*time.Hour.Milliseconds(), Value: 40 + 5*float64(i)}})
+			for _, f := range d.Drain() {
+				if f.Level > 0 {
+					raised = append(raised, f)
+				}
+			}
+		}
+		want, wantAsked6h := 6*time.Hour, true
+		if shortBacks {
+			want, wantAsked6h = 2*time.Hour, false
+		}
+		if len(raised) == 0 {
+			t.Fatalf("short window backs %v: no warning", shortBacks)
+		}
+		for _, f := range raised {
+			if f.Evidence["within"] != want.String() || !strings.Contains(f.SummaryEN, fmt.Sprintf("(within %g h)", want.Hours())) {
+				t.Errorf("short window backs %v: warning states %v (%q); want %s", shortBacks, f.Evidence["within"], f.SummaryEN, want)
+			}
+		}
+		if asked[2*time.Hour] == 0 || (asked[6*time.Hour] > 0) != wantAsked6h {
+			t.Errorf("short window backs %v: gates asked %v", shortBacks, asked)
+		}
 	}
 }
 
@@ -162,15 +244,38 @@ func TestGatedTargetsAreValidated(t *testing.T) {
 	self := predict.Target{Property: "pm25", Threshold: 150, Horizon: time.Hour, Level: 2, Context: []string{"pm25"}}
 	twice := predict.Target{Property: "pm25", Threshold: 150, Horizon: time.Hour, Level: 2, Context: []string{"wind_speed"}, Gate: windGate()}
 	for name, ts := range map[string][]predict.Target{
-		"weights for the wrong features": {short},
-		"itself as context":              {self},
-		"a gated and a plain target":     {twice, {Property: "pm25", Threshold: 250, Horizon: time.Hour, Level: 3}},
-		"negative raise_after":           {{Property: "pm25", Threshold: 150, Horizon: time.Hour, Level: 2, RaiseAfter: -1}},
+		"weights for the wrong features":  {short},
+		"itself as context":               {self},
+		"a gated and a plain target":      {twice, {Property: "pm25", Threshold: 250, Horizon: time.Hour, Level: 3}},
+		"negative raise_after":            {{Property: "pm25", Threshold: 150, Horizon: time.Hour, Level: 2, RaiseAfter: -1}},
+		"windows without a gate":          {withWindows(nil, 30*time.Minute)},
+		"a window as long as the horizon": {withWindows(windGate(), time.Hour)},
+		"windows out of order":            {withWindows(windGate(), 40*time.Minute, 20*time.Minute)},
+		"an ungated window":               {withWindows(windGate(), 0)},
+		"a window gate of other features": {func() predict.Target {
+			tg := withWindows(windGate(), 30*time.Minute)
+			tg.Windows[0].Gate = bad
+			return tg
+		}()},
 	} {
 		if _, err := predict.New(forecast.DefaultConfig(), ts, names); model.ErrorCode(err) != model.EINVALID {
 			t.Errorf("%s: err = %v, want EINVALID", name, err)
 		}
 	}
+}
+
+// withWindows is a gated one-hour target with windows of the given
+// lengths (0: a window with no gate).
+func withWindows(gate *forecast.Gate, within ...time.Duration) predict.Target {
+	tg := predict.Target{Property: "pm25", Threshold: 150, Horizon: time.Hour, Level: 2, Context: []string{"wind_speed"}, Gate: gate}
+	for _, w := range within {
+		win := predict.Window{Within: w, Gate: windGate()}
+		if w == 0 {
+			win = predict.Window{Within: 10 * time.Minute}
+		}
+		tg.Windows = append(tg.Windows, win)
+	}
+	return tg
 }
 
 func TestDefaultTargetsAreValid(t *testing.T) {
@@ -188,9 +293,25 @@ func TestDefaultTargetsAreValid(t *testing.T) {
 
 // BenchmarkObserveGated is the ingest-path cost per observation of a
 // station reporting PM2.5 and the five context properties of the
-// default PM2.5 target every hour, 1,000 stations.
+// default PM2.5 target every hour, 1,000 stations: with the shipped
+// single window, and with three shorter windows (3, 6, 12 h) under it,
+// each gated by a copy of the shipped gate (the cost of per-warning
+// windows, not their accuracy).
 func BenchmarkObserveGated(b *testing.B) {
-	d, err := predict.New(forecast.DefaultConfig(), predict.DefaultTargets(), names)
+	b.Run("windows=1", func(b *testing.B) { benchmarkObserveGated(b, predict.DefaultTargets()) })
+	ts := predict.DefaultTargets()
+	for i := range ts {
+		if ts[i].Gate != nil {
+			for _, w := range []time.Duration{3 * time.Hour, 6 * time.Hour, 12 * time.Hour} {
+				ts[i].Windows = append(ts[i].Windows, predict.Window{Within: w, Gate: ts[i].Gate})
+			}
+		}
+	}
+	b.Run("windows=4", func(b *testing.B) { benchmarkObserveGated(b, ts) })
+}
+
+func benchmarkObserveGated(b *testing.B, targets []predict.Target) {
+	d, err := predict.New(forecast.DefaultConfig(), targets, names)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -220,9 +341,10 @@ func BenchmarkObserveGated(b *testing.B) {
 }
 
 // BenchmarkPM25Gate is the cost of one decision of the shipped PM2.5
-// gate: the logistic score and its 100 trees.
+// gate of the longest window: the logistic score and its 100 trees.
 func BenchmarkPM25Gate(b *testing.B) {
-	g := predict.PM25Gate()
+	ws := predict.PM25Windows()
+	g := ws[len(ws)-1].Gate
 	x := slices.Clone(g.Fill)
 	x[1] = 0.5 // margin
 	b.ReportAllocs()

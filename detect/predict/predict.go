@@ -10,7 +10,8 @@
 // region) then feed a forecast.Gate, a model fitted offline, which
 // decides whether the forecast is worth a warning. See FeatureNames for
 // the feature vector. Every warning states the window it claims ("within
-// 12 h"), is judged by it, and is kept no longer than that window.
+// 24 h"): the shortest of the target's windows whose gate backs a
+// crossing; it is judged by that window and kept no longer.
 //
 // ObserveBatch runs on the ingest path, so it only updates small
 // per-stream state and queues findings; Drain hands them to the alert
@@ -54,6 +55,13 @@ type Target struct {
 	// must match their number); nil warns whenever the forecast's
 	// quantile path crosses.
 	Gate *forecast.Gate
+	// Windows are shorter windows than Horizon a gated warning may
+	// state, shortest first, each with the gate that judges a crossing
+	// within it: a warning states the shortest window whose gate backs
+	// a crossing (Gate and Horizon being the longest), so that an
+	// imminent build-up is announced as one and a slow one still gets a
+	// warning, with a longer claim.
+	Windows []Window
 	// UTCOffset is the local time of the watched streams, for the
 	// hour-of-day features (Beijing and Shanghai: +8h).
 	UTCOffset time.Duration
@@ -200,6 +208,25 @@ func validateTarget(t Target) error {
 			return err
 		}
 	}
+	return validateWindows(t)
+}
+
+// validateWindows checks that a target's windows are gated, ascending
+// and shorter than its horizon.
+func validateWindows(t Target) error {
+	if len(t.Windows) > 0 && t.Gate == nil {
+		return model.Errorf(model.EINVALID, "windows need the target's gate for the horizon %s", t.Horizon)
+	}
+	prev := time.Duration(0)
+	for i, w := range t.Windows {
+		if w.Within <= prev || w.Within >= t.Horizon || w.Gate == nil {
+			return model.Errorf(model.EINVALID, "window %d (%s): windows must be gated, ascending and shorter than the horizon %s", i, w.Within, t.Horizon)
+		}
+		if err := w.Gate.Validate(len(FeatureNames(t.Context))); err != nil {
+			return fmt.Errorf("window %d (%s): %w", i, w.Within, err)
+		}
+		prev = w.Within
+	}
 	return nil
 }
 
@@ -313,34 +340,59 @@ func (d *Detector) observe(w *watched, o model.Observation) {
 	}
 }
 
-// gated is the Crossing answer of a gated target: yes when the gate's
-// probability reaches Raise (Clear while a warning is up), with the
-// forecast's crossing time, or the time the path comes closest to the
-// threshold when the median path does not cross.
+// gated is the Crossing answer of a gated target: the shortest of its
+// windows whose gate's probability reaches Raise (Clear while a warning
+// is up), with the forecast's crossing time within that window, or the
+// time the path comes closest to the threshold when the median path
+// does not cross.
 func (d *Detector) gated(w *watched, t Target, wr *forecast.Warner) (forecast.Warning, bool) {
-	fc, crosses := w.fc.Crossing(t.Threshold, t.Above, t.Horizon)
+	// A zero horizon only asks whether the last reading is beyond.
+	if now, beyond := w.fc.Crossing(t.Threshold, t.Above, 0); !w.fc.Ready() || beyond {
+		return now, beyond // not ready, or already beyond: as without a gate
+	}
 	last, _, _ := w.fc.Last()
-	if !w.fc.Ready() || (crosses && fc.ETA == 0) {
-		return fc, crosses // not ready, or already beyond: as without a gate
+	open := wr.Open(last)
+	for i := range len(t.Windows) + 1 {
+		if fc, ok := d.gatedWithin(w, t, t.window(i), open); ok {
+			return fc, true
+		}
 	}
-	w.feats = d.features(w, t, crosses, w.feats[:0])
-	p := t.Gate.Probability(w.feats)
+	return forecast.Warning{}, false
+}
+
+// window is the i-th window a gated target can state, shortest first;
+// the last is its horizon with its gate.
+func (t *Target) window(i int) Window {
+	if i < len(t.Windows) {
+		return t.Windows[i]
+	}
+	return Window{Within: t.Horizon, Gate: t.Gate}
+}
+
+// gatedWithin is win's answer: whether its gate backs a crossing within
+// win.Within, at the raise probability or, for an open warning, the
+// clear one.
+func (d *Detector) gatedWithin(w *watched, t Target, win Window, open bool) (forecast.Warning, bool) {
+	last, _, _ := w.fc.Last()
+	fc, crosses := w.fc.Crossing(t.Threshold, t.Above, win.Within)
+	w.feats = d.features(w, t, win.Within, crosses, w.feats[:0])
+	p := win.Gate.Probability(w.feats)
 	if d.sink != nil {
-		d.sink(FeatureRow{Stream: w.stream.ID, Time: last, Features: w.feats, Probability: p})
+		d.sink(FeatureRow{Stream: w.stream.ID, Time: last, Within: win.Within, Features: w.feats, Probability: p})
 	}
-	cut := t.Gate.Raise
-	if wr.Open(last) {
-		cut = t.Gate.Clear
+	cut := win.Gate.Raise
+	if open {
+		cut = win.Gate.Clear
 	}
 	if p < cut {
 		return forecast.Warning{}, false
 	}
 	if !crosses {
-		_, at, ok := w.fc.Outlook(t.Threshold, t.Above, t.Horizon)
+		_, at, ok := w.fc.Outlook(t.Threshold, t.Above, win.Within)
 		if !ok {
-			at = last + t.Horizon.Milliseconds()
+			at = last + win.Within.Milliseconds()
 		}
-		fc = forecast.Warning{ETA: time.Duration(at-last) * time.Millisecond, At: at, Value: t.Threshold, Within: t.Horizon}
+		fc = forecast.Warning{ETA: time.Duration(at-last) * time.Millisecond, At: at, Value: t.Threshold, Within: win.Within}
 	}
 	fc.Probability = p
 	return fc, true
