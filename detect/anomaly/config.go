@@ -24,6 +24,12 @@ type Config struct {
 	// settle: the seasonal slots need a day or more of 5-minute data before
 	// they say anything. Default 300.
 	Warmup int
+	// WarmupTime ends the warm-up early, in event time, once at least a
+	// third of Warmup observations have been seen: 300 observations are
+	// 25 hours of 5-minute data but 12.5 days of hourly data, and a new
+	// hourly stream should not be deaf for that long. Default 72h (for
+	// 5-minute data, Warmup ends first).
+	WarmupTime time.Duration
 	// Refractory is the number of observations after a score reaches
 	// ReportLevel that all score 0: a finding is reported once, at its
 	// first moment, rather than again on every observation of the same
@@ -58,6 +64,7 @@ func DefaultConfig() Config {
 		LongHorizon:      1000,
 		HuberK:           3,
 		Warmup:           300,
+		WarmupTime:       72 * time.Hour,
 		Refractory:       400,
 		RefractoryTime:   48 * time.Hour,
 		ReportLevel:      0.5,
@@ -78,6 +85,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Warmup == 0 {
 		c.Warmup = d.Warmup
+	}
+	if c.WarmupTime == 0 {
+		c.WarmupTime = d.WarmupTime
 	}
 	if c.Refractory == 0 {
 		c.Refractory = d.Refractory
@@ -109,6 +119,8 @@ func (c Config) Validate() error {
 		return model.Errorf(model.EINVALID, "anomaly config: huber_k %g is negative", c.HuberK)
 	case c.Warmup < 0:
 		return model.Errorf(model.EINVALID, "anomaly config: warmup %d is negative", c.Warmup)
+	case c.WarmupTime < 0:
+		return model.Errorf(model.EINVALID, "anomaly config: warmup_time %s is negative", c.WarmupTime)
 	case c.Refractory < 0:
 		return model.Errorf(model.EINVALID, "anomaly config: refractory %d is negative", c.Refractory)
 	case c.RefractoryTime < 0:

@@ -43,6 +43,8 @@ type state struct {
 	Residual   robustStat // of the value less its seasonal baseline
 	ReportedAt int64      // Seen when a score last reached ReportLevel; 0 if never
 	ReportedT  int64      // event time (Unix ms) of that score
+	FirstT     int64      // event time (Unix ms) of the first observation
+	ShapeMute  int32      // readings left before shapes score again after a baseline switch
 	Weekly     [hoursPerWeek]float32
 	WeeklyN    [hoursPerWeek]uint16
 	Daily      [hoursPerDay]float32
@@ -73,6 +75,9 @@ func New(cfg Config) *Detector {
 	if cfg.RefractoryTime < 0 {
 		cfg.RefractoryTime = d.RefractoryTime
 	}
+	if cfg.WarmupTime < 0 {
+		cfg.WarmupTime = d.WarmupTime
+	}
 	long := float64(cfg.LongHorizon)
 	return &Detector{
 		cfg: cfg, alpha: 1 / long, shortAlpha: 1 / float64(cfg.ShortHorizon),
@@ -86,9 +91,10 @@ func New(cfg Config) *Detector {
 //
 // A NaN or infinite v is not a measurement: it scores 0 and leaves the
 // state untouched. Finite values beyond ±1e30 count as ±1e30. The first
-// Warmup observations score 0. After a score reaches ReportLevel, the next
-// Refractory observations score 0, or those within RefractoryTime of it if
-// fewer.
+// Warmup observations score 0, or those within WarmupTime of the first
+// once a third of Warmup have been seen, if fewer. After a score reaches
+// ReportLevel, the next Refractory observations score 0, or those within
+// RefractoryTime of it if fewer.
 func (d *Detector) Observe(t int64, v float64) float64 {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0
@@ -99,17 +105,44 @@ func (d *Detector) Observe(t int64, v float64) float64 {
 	if st.Seen > 0 {
 		u = d.residualZ(t, v)
 	}
+	if d.baselineSwitches(t) {
+		// The residual's course changes because its baseline did, not
+		// the stream: a sine against the overall level turns flat against
+		// the hour's own slot. Until every shape has been drawn after the
+		// switch, that change is no novelty.
+		st.ShapeMute = shapeLen * shapeBlock
+	}
 	z := min(math.Abs(u), maxSurprise)
 	d.learn(t, v)
+	if st.Seen == 0 {
+		st.FirstT = t
+	}
 	st.Seen++
-	warm := st.Seen > int64(d.cfg.Warmup)
-	point := d.pointScore(z)
+	warm := d.warm(t)
+	point := d.pointScore(z, warm)
 	lasting := st.Likelihood.update(z, st.Seen, d.shortAlpha, d.longAlpha)
-	shape := st.Shape.observe(u, warm)
+	shape := st.Shape.observe(u, warm && st.ShapeMute == 0)
+	if st.ShapeMute > 0 {
+		st.ShapeMute--
+	}
 	if !warm {
 		return 0
 	}
 	return d.report(t, max(point, lasting, shape))
+}
+
+// warm reports whether the baselines have settled enough to score: after
+// Warmup observations, or after WarmupTime of event time once a third of
+// them have been seen. The count suits 5-minute data; the time bound lets
+// a sparse (hourly) stream start scoring after days rather than weeks,
+// and the floor keeps the spreads from being judged on a handful of
+// readings.
+func (d *Detector) warm(t int64) bool {
+	st := &d.state
+	if st.Seen > int64(d.cfg.Warmup) {
+		return true
+	}
+	return st.Seen >= int64(d.cfg.Warmup/3) && t-st.FirstT >= d.cfg.WarmupTime.Milliseconds()
 }
 
 // residualZ is the signed z-score of v against its seasonal baseline and
@@ -125,13 +158,13 @@ func (d *Detector) residualZ(t int64, v float64) float64 {
 // its full score however often smaller ones occur; one it shows every two
 // days is no news after the first. (A share of the history, tried first,
 // excused a record spike in a stream full of modest ones.) Surprises are
-// remembered only after Warmup, when the baselines they were measured
+// remembered only once warm, when the baselines they were measured
 // against are settled.
-func (d *Detector) pointScore(z float64) float64 {
+func (d *Detector) pointScore(z float64, warm bool) float64 {
 	st := &d.state
 	s := logScore(upperTail(min(z, maxZ)), logTailFloor) * math.Exp(-st.Surprises.atLeast(z))
 	st.Surprises.forget(d.keep)
-	if st.Seen > int64(d.cfg.Warmup) {
+	if warm {
 		st.Surprises.add(z)
 	}
 	return s
@@ -186,6 +219,20 @@ func (d *Detector) seasonalBaseline(t int64) float64 {
 	default:
 		return st.Level.Mean
 	}
+}
+
+// baselineSwitches reports whether t is the first reading judged against
+// its hour-of-day or hour-of-week slot rather than the coarser baseline
+// before it. A slot that is trusted only once its count saturates would
+// match forever, so such a configuration never switches.
+func (d *Detector) baselineSwitches(t int64) bool {
+	st := &d.state
+	week, day := d.slots(t)
+	minN := uint16(min(d.cfg.SeasonMinSamples, math.MaxUint16))
+	if minN == math.MaxUint16 {
+		return false
+	}
+	return st.WeeklyN[week] == minN || (st.WeeklyN[week] < minN && st.DailyN[day] == minN)
 }
 
 // learnSeason folds v into its hour-of-week and hour-of-day slots. A slot

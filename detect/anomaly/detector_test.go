@@ -349,6 +349,46 @@ func TestRefractoryEndsAfterRefractoryTime(t *testing.T) {
 	}
 }
 
+// TestWarmupEndsAfterWarmupTime checks that warm-up ends after Warmup
+// readings or WarmupTime of event time, whichever comes first, but never
+// before a third of Warmup readings: a spike on day 5 of an hourly stream
+// (reading 120) is reported, one at reading 120 of a 5-minute stream (10
+// hours) is not, nor one on day 5 of a stream read every 6 hours (reading
+// 20, under the floor of 100).
+func TestWarmupEndsAfterWarmupTime(t *testing.T) {
+	t.Parallel()
+	const spikeAt = 120
+	tests := []struct {
+		name     string
+		step     time.Duration
+		spikeAt  int
+		reported bool
+	}{
+		{"hourly, day 5: past WarmupTime", time.Hour, spikeAt, true},
+		{"5-minute, hour 10: within both", 5 * time.Minute, spikeAt, false},
+		{"6-hourly, day 5: under the reading floor", 6 * time.Hour, 20, false},
+		{"6-hourly, day 30: past the floor", 6 * time.Hour, 120, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(5, 6))
+			d := New(Config{})
+			var got float64
+			for i := range tt.spikeAt + 1 {
+				v := 50 + rng.NormFloat64()
+				if i == tt.spikeAt {
+					v += 60
+				}
+				got = d.Observe(int64(i)*tt.step.Milliseconds(), v)
+			}
+			if reported := got >= DefaultConfig().ReportLevel; reported != tt.reported {
+				t.Fatalf("spike at reading %d scored %.3f, want reported %v", tt.spikeAt, got, tt.reported)
+			}
+		})
+	}
+}
+
 // TestSpikeSeenLongAgoIsNewsAgain checks how the memory of surprises
 // discounts a spike: one like a spike seen a day ago is no finding, one
 // like a spike seen six weeks ago (mostly forgotten) is, even though the
@@ -431,7 +471,8 @@ func TestSaturatedSlotsStayFinite(t *testing.T) {
 
 // TestNoiseRaisesNoFinding checks that noise alone, however long, reports
 // nothing: fresh streams of white noise past their warm-up (where a young
-// yardstick is most easily fooled) and a long seasonal stream with noise.
+// yardstick is most easily fooled), fresh hourly streams with a daily
+// rhythm, and a long seasonal stream with noise.
 func TestNoiseRaisesNoFinding(t *testing.T) {
 	t.Parallel()
 	const step = 5 * 60 * 1000
@@ -442,6 +483,19 @@ func TestNoiseRaisesNoFinding(t *testing.T) {
 		for i := range 3000 {
 			if s := d.Observe(int64(i)*step, 50+rng.NormFloat64()); s >= report {
 				t.Fatalf("white-noise stream %d: row %d scored %.3f, want no finding", seed, i, s)
+			}
+		}
+	}
+	// Hourly streams end their warm-up on WarmupTime, after only 100
+	// readings: the youngest yardsticks the detector judges by.
+	const hour = 60 * 60 * 1000
+	for seed := range uint64(100) {
+		rng := rand.New(rand.NewPCG(seed, 78))
+		d := New(Config{})
+		for i := range 1500 {
+			v := 50 + 10*math.Sin(2*math.Pi*float64(i%24)/24) + rng.NormFloat64()
+			if s := d.Observe(int64(i)*hour, v); s >= report {
+				t.Fatalf("hourly seasonal noise stream %d: row %d scored %.3f, want no finding", seed, i, s)
 			}
 		}
 	}
@@ -586,6 +640,7 @@ func TestConfigValidate(t *testing.T) {
 		{"negative huber k", Config{HuberK: -1}, true},
 		{"negative warmup", Config{Warmup: -5}, true},
 		{"negative refractory", Config{Refractory: -5}, true},
+		{"negative warmup time", Config{WarmupTime: -time.Hour}, true},
 		{"negative season samples", Config{SeasonMinSamples: -1}, true},
 		{"negative report level", Config{ReportLevel: -0.1}, true},
 		{"report level above 1", Config{ReportLevel: 1.5}, true},

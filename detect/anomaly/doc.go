@@ -61,11 +61,21 @@
 //     is reported once). It sees a changed texture, such as noise that
 //     grows, whose readings are each ordinary. The distance is judged on a
 //     log scale because plain distances are skewed: judged as they are,
-//     white noise alone was called novel (see shape.go).
+//     white noise alone was called novel (see shape.go). Shapes are not
+//     scored until one shape's span after a reading's baseline first
+//     switches from the coarser baseline to its own slot: the residual's
+//     course then changes because the baseline did (a daily sine against
+//     the overall level turns flat against the hour's slot), and 82 of 100
+//     fresh hourly streams with a daily rhythm reported that as a novelty.
 //
 // All three scores are log tail probabilities, so one threshold means the same
 // on every stream; that is what NAB's one corpus-wide threshold, and an
 // alert rule shared by many streams, need.
+//
+// Nothing is scored during warm-up: Warmup observations, or WarmupTime
+// of event time once a third of them have been seen, whichever ends
+// first, so an hourly stream starts scoring after three days rather than
+// twelve and a half.
 //
 // A finding is reported once: a score at or above ReportLevel opens a
 // refractory period (Refractory observations or RefractoryTime, whichever
@@ -79,21 +89,22 @@
 //
 // On the 44 NAB files in shared/data/nab (cityvitals bench nab replays
 // each file as one stream of a live Watch; shared/bench/nab/nabscore.py
-// grades it) the defaults score 72.94 standard, 68.65 reward-low-FP and
-// 76.34 reward-low-FN (from 54.16 / 43.46 / 59.40 for the seasonal point
+// grades it) the defaults score 74.03 standard, 69.74 reward-low-FP and
+// 77.47 reward-low-FN (from 54.16 / 43.46 / 59.40 for the seasonal point
 // score alone). Every change was chosen on the files at even positions in
-// sorted order and kept only if it also improved the odd ones: the
-// likelihood took standard from 53.9 / 54.5 (even / odd) to 62.3 / 58.0,
-// the surprise memory to 72.3 / 61.3, ReportLevel 0.5 to 73.2 / 63.2,
-// counting the memory instead of taking its share to 73.3 / 65.4, young
-// slots learning unclipped to 75.9 / 65.9, RefractoryTime to 75.9 / 68.0,
-// the shape score to 75.9 / 70.5.
+// sorted order and checked on the odd ones: the likelihood took standard
+// from 53.9 / 54.5 (even / odd) to 62.3 / 58.0, the surprise memory to
+// 72.3 / 61.3, ReportLevel 0.5 to 73.2 / 63.2, counting the memory instead
+// of taking its share to 73.3 / 65.4, young slots learning unclipped to
+// 75.9 / 65.9, RefractoryTime to 75.9 / 68.0, the shape score to
+// 75.9 / 70.5, WarmupTime to 78.1 / 70.5 (the held-out half unchanged),
+// muting shapes after a baseline switch to 78.1 / 70.5.
 // No file name, label or file length is used. The goal of 75 is not met;
 // docs/benchmarks.md lists what is still missed and what was tried.
 //
 // # Cost
 //
-// A Detector's state is StateSize() bytes (2,160: the 192 seasonal slots
+// A Detector's state is StateSize() bytes (2,172: the 192 seasonal slots
 // as float32 means and uint16 counts, the shape memory's 16 prototypes of
 // 8 float32 with their bookkeeping, the 128-byte surprise histogram), so a
 // million streams need about 2.2 GB. Observe allocates nothing and takes

@@ -10,7 +10,7 @@ import (
 
 // snapshotVersion is the first byte of a snapshot; bump it when state
 // changes shape so an old snapshot is refused rather than misread.
-const snapshotVersion = 4
+const snapshotVersion = 5
 
 // StateSize returns the size in bytes of one Detector's state, which is
 // also the length of its snapshot less the version byte. The Detector
