@@ -42,18 +42,7 @@ func NewHTTPSink(base, token string, client *http.Client) (*HTTPSink, error) {
 // any other failure (a full ingest queue, every item rejected) is a plain
 // error naming the status and the server's answer.
 func (h *HTTPSink) Send(ctx context.Context, rs []Reading) error {
-	var buf bytes.Buffer
-	buf.Grow(len(rs) * 72)
-	for _, r := range rs {
-		buf.WriteString(`{"datastream":`)
-		buf.WriteString(strconv.Quote(r.Key))
-		buf.WriteString(`,"time":`)
-		buf.WriteString(strconv.FormatInt(r.Time.UnixMilli(), 10))
-		buf.WriteString(`,"value":`)
-		buf.WriteString(strconv.FormatFloat(r.Value, 'g', 6, 64))
-		buf.WriteString("}\n")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.endpoint, &buf)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.endpoint, bytes.NewReader(ndjson(rs)))
 	if err != nil {
 		return fmt.Errorf("post observations: %w", err)
 	}
@@ -74,4 +63,21 @@ func (h *HTTPSink) Send(ctx context.Context, rs []Reading) error {
 		return model.Errorf(model.EFORBIDDEN, "post observations: HTTP 403: %s", bytes.TrimSpace(body))
 	}
 	return fmt.Errorf("post observations: HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(body))
+}
+
+// ndjson is a batch as the ingest API and the MQTT observations topic
+// take it: one item per line, streams named by their external keys.
+func ndjson(rs []Reading) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(rs) * 72)
+	for _, r := range rs {
+		buf.WriteString(`{"datastream":`)
+		buf.WriteString(strconv.Quote(r.Key))
+		buf.WriteString(`,"time":`)
+		buf.WriteString(strconv.FormatInt(r.Time.UnixMilli(), 10))
+		buf.WriteString(`,"value":`)
+		buf.WriteString(strconv.FormatFloat(r.Value, 'g', 6, 64))
+		buf.WriteString("}\n")
+	}
+	return buf.Bytes()
 }

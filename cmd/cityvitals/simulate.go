@@ -17,6 +17,7 @@ import (
 // plays one scenario against it.
 type SimulateCmd struct {
 	URL      string        `help:"Server root URL (the demo prints it)." default:"http://127.0.0.1:8080"`
+	MQTT     string        `help:"Publish over MQTT to this broker (tcp://host:port, the server's --mqtt-addr) instead of posting to --url."`
 	Token    string        `help:"Device token of the demo gateway; with --control, an API token with scenario.run (the demo prints the operator's)." env:"CITYVITALS_SIM_TOKEN"`
 	Seed     int64         `help:"Seed the demo city was built with." default:"1"`
 	Scale    string        `help:"Scale the demo city was built with." default:"small" enum:"small,medium"`
@@ -40,9 +41,12 @@ func (c *SimulateCmd) Run(ctx context.Context, g *Globals) error {
 	if err != nil {
 		return err
 	}
-	sink, err := simulate.NewHTTPSink(c.URL, c.Token, nil)
+	sink, err := c.sink(ctx)
 	if err != nil {
 		return err
+	}
+	if closer, ok := sink.(interface{ Close() }); ok {
+		defer closer.Close()
 	}
 	sim, err := simulate.New(simulate.Config{City: city, Sink: sink, Rate: c.Rate, Logger: g.Log})
 	if err != nil {
@@ -70,6 +74,14 @@ func (c *SimulateCmd) Run(ctx context.Context, g *Globals) error {
 	sent, lost := sim.Stats()
 	fmt.Fprintf(g.Out, "%d readings sent, %d lost\n", sent, lost)
 	return err
+}
+
+// sink is where readings go: the broker with --mqtt, else the HTTP API.
+func (c *SimulateCmd) sink(ctx context.Context) (simulate.Sink, error) {
+	if c.MQTT != "" {
+		return simulate.NewMQTTSink(ctx, c.MQTT, simulate.GatewayDevice, c.Token)
+	}
+	return simulate.NewHTTPSink(c.URL, c.Token, nil)
 }
 
 // injectRemote asks a running demo, through its API, to play the
