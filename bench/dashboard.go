@@ -92,9 +92,6 @@ type DashboardReport struct {
 	RequestsPerS float64         `json:"requests_per_s"`
 	Overall      LatencySummary  `json:"overall"`
 	Endpoints    []EndpointStats `json:"endpoints"`
-	// SSE: streams held open at the end of the window (3 per viewer when
-	// all is well), events received in the window, and streams that ended
-	// before the run did (each is reopened, as the dashboard does).
 	// What the platform held at the end of the window: running SLA
 	// clocks (every board request ranks them all) and open alerts (the
 	// feed lists firing and pending ones). They grow as the simulated
@@ -103,6 +100,9 @@ type DashboardReport struct {
 	AlertsFiring  int `json:"alerts_firing"`
 	AlertsPending int `json:"alerts_pending"`
 
+	// SSE: streams held open at the end of the window (3 per viewer when
+	// all is well), events received in the window, and streams that ended
+	// before the run did (each is reopened, as the dashboard does).
 	SSEOpen   int   `json:"sse_open"`
 	SSEEvents int64 `json:"sse_events"`
 	SSEDrops  int64 `json:"sse_drops"`
