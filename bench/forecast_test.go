@@ -65,16 +65,8 @@ func TestForecastRejectsBadConfig(t *testing.T) {
 // that the gates change the warnings, and that every warning states one
 // of the two windows and is counted under it.
 func TestForecastGateFitsOnTrainOnly(t *testing.T) {
-	m, err := obsimport.LoadMapping("../examples/import/beijing_prsa.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	opts := DefaultForecastOptions()
-	paths := []string{"../../shared/data/airquality/beijing_prsa/PRSA_Data_Aotizhongxin_20130301-20170228.csv"}
-	series, err := loadForecastSeries(context.Background(), m, paths, opts, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	series := oneStationSeries(t, opts)
 	opts.Half = TrainHalf()
 	fit := GateFit{Windows: []time.Duration{6 * time.Hour}, Raise: 0.65}
 	ws, err := FitForecastWindows(series, opts, fit)
@@ -177,16 +169,8 @@ func TestChooseRaiseIgnoresHeldOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fits eight gates on four years of one station")
 	}
-	m, err := obsimport.LoadMapping("../examples/import/beijing_prsa.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	opts := DefaultForecastOptions()
-	paths := []string{"../../shared/data/airquality/beijing_prsa/PRSA_Data_Aotizhongxin_20130301-20170228.csv"}
-	series, err := loadForecastSeries(context.Background(), m, paths, opts, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	series := oneStationSeries(t, opts)
 	boost := forecast.DefaultBoostConfig()
 	boost.Trees = 20
 	fit := GateFit{Boost: &boost}
@@ -290,4 +274,20 @@ func TestHalvesPartitionTheData(t *testing.T) {
 			}
 		}
 	}
+}
+
+// oneStationSeries loads the four years of one Beijing station, as the
+// forecast benchmark reads them.
+func oneStationSeries(t *testing.T, opts ForecastOptions) []Series {
+	t.Helper()
+	m, err := obsimport.LoadMapping("../examples/import/beijing_prsa.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{"../../shared/data/airquality/beijing_prsa/PRSA_Data_Aotizhongxin_20130301-20170228.csv"}
+	series, err := loadForecastSeries(context.Background(), m, paths, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return series
 }
