@@ -22,12 +22,12 @@ type scenarioListing struct {
 	Injections []simulate.Injection    `json:"injections"`
 }
 
-// errNoDrills answers on a platform without a simulator.
-var errNoDrills = model.Errorf(model.ENOTFOUND, "no simulator runs here: drill scenarios are played in the demo city (cityvitals demo)")
+// ErrNoDrills answers on a platform without a simulator.
+var ErrNoDrills = model.Errorf(model.ENOTFOUND, "no simulator runs here: drill scenarios are played in the demo city (cityvitals demo)")
 
 func (s *Server) listScenarios(w http.ResponseWriter, r *http.Request, _ auth.Principal) {
 	if s.Drills == nil {
-		s.fail(w, r, errNoDrills)
+		s.fail(w, r, ErrNoDrills)
 		return
 	}
 	scenarios, injections, err := s.Drills.Scenarios(r.Context())
@@ -39,7 +39,7 @@ func (s *Server) listScenarios(w http.ResponseWriter, r *http.Request, _ auth.Pr
 // choice could fall outside it.
 func (s *Server) injectScenario(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if s.Drills == nil {
-		s.fail(w, r, errNoDrills)
+		s.fail(w, r, ErrNoDrills)
 		return
 	}
 	var opts simulate.InjectOptions

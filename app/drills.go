@@ -4,7 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 
-	"cityvitals/model"
+	"cityvitals/api"
 	"cityvitals/simulate"
 )
 
@@ -23,7 +23,7 @@ func (a *App) AttachSimulator(sim *simulate.Simulator) { a.drills.sim.Store(sim)
 func (d *drillDesk) simulator() (*simulate.Simulator, error) {
 	sim := d.sim.Load()
 	if sim == nil {
-		return nil, model.Errorf(model.ENOTFOUND, "no simulator runs here: drill scenarios are played in the demo city (cityvitals demo)")
+		return nil, api.ErrNoDrills
 	}
 	return sim, nil
 }
