@@ -62,6 +62,11 @@ func (in datastreamJSON) model(i int) (model.Datastream, error) {
 	if in.Location != nil {
 		d.Lon, d.Lat, d.HasPoint = in.Location.Lon, in.Location.Lat, true
 	}
+	if in.Unit != "" || in.ID != 0 || !in.Created.IsZero() {
+		// Output-only fields: silently dropping them would leave a client
+		// believing it had placed the stream in a unit.
+		return d, model.Errorf(model.EINVALID, "datastreams[%d]: id, unit and created are set by the platform (the unit comes from location or asset)", i)
+	}
 	return d, nil
 }
 

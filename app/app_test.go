@@ -266,6 +266,14 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a stream's unit is not the client's to set", func(t *testing.T) {
+		h.t = t
+		body := h.do(h.tokens[model.RoleAdmin], "POST", "/api/v1/datastreams",
+			`[{"key":"ok","property":"pm25"},{"key":"placed","property":"pm25","unit":"310101"}]`, 400, nil)
+		if !bytes.Contains(body, []byte("datastreams[1]")) || !bytes.Contains(body, []byte("unit comes from location or asset")) {
+			t.Errorf("body %s does not name the stream and the field", body)
+		}
+	})
 }
 
 // TestSpatialScope gives users limited to 黄浦区 and checks they see and

@@ -44,8 +44,10 @@ type Config struct {
 	AlertEscalation  map[int8]string
 	AlertRepeatAfter map[int8]time.Duration
 	// AlertGroupWait is how long a new group of alerts collects before its
-	// first notification (0: dispatch's default, 30 s).
-	AlertGroupWait time.Duration
+	// first notification (0: dispatch's default, 30 s); AlertGroupInterval
+	// the least time between two notifications of a group (0: 5 min).
+	AlertGroupWait     time.Duration
+	AlertGroupInterval time.Duration
 	// SLAPolicyFile replaces the embedded SLA policy (calendars,
 	// categories, time limits); RoutingFile the embedded routing rules.
 	SLAPolicyFile string

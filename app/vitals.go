@@ -353,7 +353,7 @@ func (a *App) buildDispatch(ctx context.Context) error {
 	if len(a.cfg.Webhooks) == 0 {
 		return nil
 	}
-	cfg := dispatch.Config{GroupWait: a.cfg.AlertGroupWait, Logger: a.log,
+	cfg := dispatch.Config{GroupWait: a.cfg.AlertGroupWait, GroupInterval: a.cfg.AlertGroupInterval, Logger: a.log,
 		Escalation: a.cfg.AlertEscalation, RepeatAfter: a.cfg.AlertRepeatAfter}
 	for _, r := range a.cfg.Webhooks {
 		cfg.Receivers = append(cfg.Receivers, r.Name)

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -190,8 +191,16 @@ type server struct {
 
 func startServer(t *testing.T, bin, dir string) *server {
 	t.Helper()
+	return startServerWith(t, bin, dir, nil)
+}
+
+// startServerWith starts `serve` with extra flags and environment
+// variables (on top of this process's environment).
+func startServerWith(t *testing.T, bin, dir string, env []string, flags ...string) *server {
+	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(bin, "serve", "--data-dir", dir, "--http-addr", addr, "--mqtt-addr", "")
+	cmd := exec.Command(bin, append([]string{"serve", "--data-dir", dir, "--http-addr", addr, "--mqtt-addr", ""}, flags...)...)
+	cmd.Env = append(os.Environ(), env...)
 	var logs bytes.Buffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {

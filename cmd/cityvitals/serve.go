@@ -37,6 +37,10 @@ type ServeCmd struct {
 	// Escalation and repeat waits of unacknowledged alerts, per level.
 	Escalate    map[string]string        `help:"Webhook that also gets the repeats of unacknowledged alerts, per level: red=supervisors;orange=supervisors." mapsep:";"`
 	RepeatAfter map[string]time.Duration `help:"How long a firing alert may stay unacknowledged before it is sent again, per level: red=15m;orange=30m (0: never)." mapsep:";"`
+	// Grouping of alert notifications (Alertmanager's group_wait and
+	// group_interval): a storm becomes one message per unit and domain.
+	AlertGroupWait     time.Duration `help:"How long a new group of alerts (one unit, one domain) collects before its first notification." default:"30s"`
+	AlertGroupInterval time.Duration `help:"Least time between two notifications of one group." default:"5m"`
 
 	IngestFlags `embed:"" prefix:"ingest-"`
 	BridgeFlags `embed:"" prefix:"bridge-"`
@@ -160,6 +164,7 @@ func (c *ServeCmd) config() (app.Config, error) {
 	bridge, err := c.BridgeFlags.config()
 	return app.Config{
 		Webhooks: hooks, AlertEscalation: escalate, AlertRepeatAfter: repeat,
+		AlertGroupWait: c.AlertGroupWait, AlertGroupInterval: c.AlertGroupInterval,
 		DataDir: c.DataDir, HTTPAddr: c.HTTPAddr, MQTTAddr: c.MQTTAddr,
 		Bridge: bridge, Ingest: c.IngestFlags.config(),
 		SessionTTL: c.SessionTTL, ShutdownTimeout: c.ShutdownTimeout,

@@ -1,0 +1,334 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/planar"
+
+	"cityvitals/notify/webhook"
+)
+
+const stormSecret = "storm-receiver-secret"
+
+// TestKillNineMidAlertStormLosesNoNotification runs the real binary with a
+// webhook, raises a storm of red gas alerts (one per grid cell of a
+// district, each its own notification group), kills the server with
+// SIGKILL while the slow receiver is part-way through the notifications,
+// and restarts it on the same data directory. The receiver, which checks
+// every signature, must in the end have been told of every firing alert,
+// and no notification may arrive twice except the one that was in flight
+// when the server died (at-least-once for that one, with the same
+// idempotency key and body, so the receiver can drop it).
+func TestKillNineMidAlertStormLosesNoNotification(t *testing.T) {
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	admin, device := prepareStormCity(t, bin, dir)
+	rcv := newStormReceiver(t)
+	env := []string{"CITYVITALS_WEBHOOK_SECRET_OPS=" + stormSecret}
+	flags := []string{"--webhook", "ops=" + rcv.URL, "--alert-group-wait", "200ms"}
+
+	srv := startServerWith(t, bin, dir, env, flags...)
+	cells := stormCells(t, srv.url, admin)
+	raiseGasStorm(t, srv.url, admin, device, cells)
+	waitFor(t, 60*time.Second, func() (string, bool) {
+		n := rcv.toldCount()
+		return fmt.Sprintf("%d alerts told of", n), n >= 5
+	})
+	srv.kill(t)
+	inFlight := rcv.last()
+	before, toldBefore := rcv.count(), rcv.toldCount()
+
+	srv = startServerWith(t, bin, dir, env, flags...)
+	defer srv.kill(t)
+	firing := waitFor(t, 90*time.Second, func() (string, bool) {
+		missing, total := rcv.missing(firingAlerts(t, srv.url, admin))
+		return fmt.Sprintf("%d of %d firing alerts never notified: %v", len(missing), total, missing), total >= len(cells) && len(missing) == 0
+	})
+	t.Logf("killed after %d notifications that told of %d alerts; then %s", before, toldBefore, firing)
+	time.Sleep(time.Second) // a late resend would show as a duplicate
+	rcv.checkOnceExcept(t, inFlight)
+	if n := rcv.toldCount(); toldBefore == n {
+		t.Fatalf("every alert (%d) was told of before the kill: the kill was not mid-storm", n)
+	}
+}
+
+// prepareStormCity imports Shanghai's districts, covers Huangpu (310101)
+// with 1 km cells and issues an admin API token and a device token.
+func prepareStormCity(t *testing.T, bin, dir string) (admin, device string) {
+	t.Helper()
+	run := func(args ...string) string {
+		out, err := exec.Command(bin, append(args, "--data-dir", dir)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	run("import", "units", "--level", "district", "--create-parents",
+		"../../../shared/data/shanghai/shanghai_districts_detailed_wgs84_derived.geojson")
+	run("import", "grid", "--under", "310101", "--cell-m", "1000")
+	run("user", "add", "--role", "admin", "--generate", "storm-admin")
+	secret := func(out string) string {
+		_, s, ok := strings.Cut(strings.TrimSpace(out), ": ")
+		if !ok {
+			t.Fatalf("token add printed %q", out)
+		}
+		return s
+	}
+	return secret(run("token", "add", "--user", "storm-admin")), secret(run("token", "add", "--device", "storm-gw"))
+}
+
+// stormCell is a grid cell and a point inside it.
+type stormCell struct {
+	code string
+	pt   orb.Point
+}
+
+// stormCells lists Huangpu's grid cells, each with a point inside it (a
+// cell clipped by the district boundary need not contain its centre).
+func stormCells(t *testing.T, base, admin string) []stormCell {
+	t.Helper()
+	var children struct{ Items []struct{ Code string } }
+	call(t, admin, "GET", base+"/api/v1/units/310101/children?limit=1000", "", 200, &children)
+	var out []stormCell
+	for _, c := range children.Items {
+		var one struct {
+			Unit struct{ Geometry json.RawMessage }
+		}
+		call(t, admin, "GET", base+"/api/v1/units/"+c.Code, "", 200, &one)
+		g, err := geojson.UnmarshalGeometry(one.Unit.Geometry)
+		if err != nil {
+			t.Fatalf("cell %s geometry: %v", c.Code, err)
+		}
+		if pt, ok := pointInside(g.Geometry()); ok {
+			out = append(out, stormCell{c.Code, pt})
+		}
+	}
+	if len(out) < 20 {
+		t.Fatalf("only %d cells with a point inside of %d: not a storm", len(out), len(children.Items))
+	}
+	return out
+}
+
+// pointInside finds a point of a lattice over the bound that the polygon
+// contains.
+func pointInside(g orb.Geometry) (orb.Point, bool) {
+	b := g.Bound()
+	for i := 1; i < 20; i++ {
+		for j := 1; j < 20; j++ {
+			pt := orb.Point{b.Min[0] + (b.Max[0]-b.Min[0])*float64(i)/20, b.Min[1] + (b.Max[1]-b.Min[1])*float64(j)/20}
+			switch p := g.(type) {
+			case orb.Polygon:
+				if planar.PolygonContains(p, pt) {
+					return pt, true
+				}
+			case orb.MultiPolygon:
+				if planar.MultiPolygonContains(p, pt) {
+					return pt, true
+				}
+			}
+		}
+	}
+	return orb.Point{}, false
+}
+
+// raiseGasStorm puts a gas detector in every cell, reports a red %LEL from
+// all of them ten minutes ago, and a normal reading now from one more, so
+// that the engine's event time passes the red minute and evaluates it.
+func raiseGasStorm(t *testing.T, base, admin, device string, cells []stormCell) {
+	t.Helper()
+	var streams []string
+	for i, c := range cells {
+		streams = append(streams, fmt.Sprintf(`{"key":"storm/%d/lel","property":"gas_lel","interval":"1m","location":{"lon":%g,"lat":%g}}`, i, c.pt[0], c.pt[1]))
+	}
+	var created struct {
+		Items []struct {
+			ID   int64
+			Unit string
+		}
+	}
+	call(t, admin, "POST", base+"/api/v1/datastreams", "["+strings.Join(streams, ",")+"]", 201, &created)
+	var ids []int64
+	for i, ds := range created.Items {
+		if ds.Unit != cells[i].code {
+			t.Fatalf("stream %d placed in %q, want %s", i, ds.Unit, cells[i].code)
+		}
+		ids = append(ids, ds.ID)
+	}
+	red := time.Now().Add(-10 * time.Minute).Truncate(time.Minute).UnixMilli()
+	var body strings.Builder
+	for _, id := range ids {
+		fmt.Fprintf(&body, `{"datastream":%d,"time":%d,"value":70}`+"\n", id, red)
+	}
+	fmt.Fprintf(&body, `{"datastream":%d,"time":%d,"value":1}`+"\n", ids[0], time.Now().Add(-time.Minute).UnixMilli())
+	call(t, device, "POST", base+"/api/v1/observations", body.String(), 200, nil)
+}
+
+// firingAlerts maps the fingerprint of every firing alert that should
+// have been notified to its rule and labels (for the failure message).
+// Inhibited alerts are left out: a blue or yellow alert of an indicator
+// whose parent indicator fires red in the same unit (the default
+// inhibition rule, with the parent named by the id's prefix, as in the
+// catalog's gas.leak › gas.leak.alarming).
+func firingAlerts(t *testing.T, base, admin string) map[string]string {
+	t.Helper()
+	type firingAlert struct {
+		Fingerprint string
+		Rule        string
+		Level       int
+		Labels      map[string]string
+	}
+	var list struct {
+		Items []firingAlert
+		Next  string
+	}
+	call(t, admin, "GET", base+"/api/v1/alerts?state=firing&limit=1000", "", 200, &list)
+	if list.Next != "" {
+		t.Fatal("more than 1,000 firing alerts: the test expects one page")
+	}
+	red := map[string]bool{} // unit + " " + indicator
+	for _, a := range list.Items {
+		if a.Level == 4 {
+			red[a.Labels["unit"]+" "+a.Labels["indicator"]] = true
+		}
+	}
+	inhibited := func(a firingAlert) bool {
+		parent, _, ok := cutLast(a.Labels["indicator"], ".")
+		return ok && a.Level <= 2 && red[a.Labels["unit"]+" "+parent]
+	}
+	out := map[string]string{}
+	for _, a := range list.Items {
+		if !inhibited(a) {
+			out[a.Fingerprint] = fmt.Sprint(a.Rule, a.Level, a.Labels)
+		}
+	}
+	return out
+}
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
+}
+
+// stormReceiver is a slow webhook receiver that records every delivery
+// in arrival order.
+type stormReceiver struct {
+	*httptest.Server
+	mu        sync.Mutex
+	got       []stormDelivery
+	badSigned int
+	told      map[string]bool // fingerprints listed as firing
+}
+
+type stormDelivery struct {
+	key  string
+	body []byte
+}
+
+func newStormReceiver(t *testing.T) *stormReceiver {
+	r := &stormReceiver{told: map[string]bool{}}
+	r.Server = httptest.NewServer(http.HandlerFunc(r.serve))
+	t.Cleanup(r.Close)
+	return r
+}
+
+func (r *stormReceiver) serve(w http.ResponseWriter, req *http.Request) {
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return // the sender died mid-body: not received
+	}
+	var n struct {
+		Firing []struct{ Fingerprint string }
+	}
+	r.mu.Lock()
+	if !webhook.Verify(stormSecret, body, req.Header.Get(webhook.SignatureHeader)) || json.Unmarshal(body, &n) != nil {
+		r.badSigned++
+	}
+	r.got = append(r.got, stormDelivery{req.Header.Get(webhook.IdempotencyKeyHeader), body})
+	for _, a := range n.Firing {
+		r.told[a.Fingerprint] = true
+	}
+	r.mu.Unlock()
+	time.Sleep(20 * time.Millisecond) // slow, so that the kill lands mid-storm
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (r *stormReceiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
+// toldCount is how many alerts were listed as firing so far.
+func (r *stormReceiver) toldCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.told)
+}
+
+// last is the key of the newest delivery: the one that may have been in
+// flight when the sender died.
+func (r *stormReceiver) last() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.got[len(r.got)-1].key
+}
+
+// missing returns the alerts never listed as firing in a notification,
+// and how many were asked about.
+func (r *stormReceiver) missing(alerts map[string]string) ([]string, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for fp, what := range alerts {
+		if !r.told[fp] {
+			out = append(out, what)
+		}
+	}
+	slices.Sort(out)
+	return out, len(alerts)
+}
+
+// checkOnceExcept fails on a bad signature, a delivery without a key, or a
+// key delivered twice, except inFlight, which may come twice with the
+// same body.
+func (r *stormReceiver) checkOnceExcept(t *testing.T, inFlight string) {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.badSigned > 0 {
+		t.Errorf("%d deliveries with a bad signature or body", r.badSigned)
+	}
+	first := map[string][]byte{}
+	for _, d := range r.got {
+		if d.key == "" {
+			t.Fatalf("a delivery without an idempotency key: %s", d.body)
+		}
+		prev, seen := first[d.key]
+		switch {
+		case !seen:
+			first[d.key] = d.body
+		case d.key != inFlight:
+			t.Errorf("notification %s delivered twice; only %s was in flight at the kill", d.key, inFlight)
+		case !bytes.Equal(prev, d.body):
+			t.Errorf("the in-flight notification %s was resent with another body:\n%s\n%s", d.key, prev, d.body)
+		default:
+			inFlight = "" // resent once; a third copy would be an error
+		}
+	}
+	t.Logf("%d deliveries, %d distinct notifications", len(r.got), len(first))
+}
