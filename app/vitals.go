@@ -374,7 +374,34 @@ func (a *App) buildDispatch(ctx context.Context) error {
 		}
 	}
 	a.Dispatch.Restore(open)
-	return nil
+	return a.restoreResolutions(ctx, cfg.Receivers[0])
+}
+
+// restoreSentWindow is how many of the newest notifications a restart
+// reads to find resolutions still waiting to be told: far more than the
+// groups that can change within one group interval.
+const restoreSentWindow = 20_000
+
+// restoreResolutions hands dispatch what it had sent before the restart:
+// groups that are as they were are not notified again, and resolutions
+// that were waiting in their groups are told.
+func (a *App) restoreResolutions(ctx context.Context, receiver string) error {
+	sent, err := a.Outbox.Latest(ctx, receiver, restoreSentWindow)
+	if err != nil {
+		return err
+	}
+	payloads := make([][]byte, len(sent))
+	for i, m := range sent {
+		payloads[i] = m.Payload
+	}
+	now := time.Now()
+	return a.Dispatch.RestoreSent(payloads, func(fp string) (model.Alert, bool, error) {
+		al, err := a.DB.Alert(ctx, fp)
+		if model.ErrorCode(err) == model.ENOTFOUND {
+			return al, false, nil
+		}
+		return al, err == nil && !a.muter.Mutes(al, now), err
+	})
 }
 
 // allAlerts lists every alert in a state.

@@ -96,6 +96,75 @@ func (d *Dispatcher) Restore(alerts []model.Alert) {
 	}
 }
 
+// RestoreSent completes Restore with what had been sent before the
+// restart: sent are the payloads handed to one receiver, oldest first (a
+// group changes at most once per GroupInterval, so the newest few
+// thousand cover every group that matters). From the newest notification
+// of each group it learns
+//
+//   - what that group last said was firing, so that a group whose firing
+//     alerts are as they were is not notified again, and the alerts count
+//     as announced (they repeat, and their resolution will be told);
+//   - which of those alerts have resolved since (current gives an alert's
+//     stored state): resolutions that were waiting in their groups when
+//     the process stopped, which are told now.
+//
+// An alert whose resolution was told, or that fired and resolved
+// unannounced, is not listed as firing by its group's newest
+// notification, so nothing is told twice and nobody hears of an alert
+// they were never told of. current says false for an alert that is
+// unknown or that the caller's muters mute (Restore's caller leaves
+// those out too).
+func (d *Dispatcher) RestoreSent(sent [][]byte, current func(fingerprint string) (model.Alert, bool, error)) error {
+	told := lastGroupNotifications(sent)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	for _, key := range slices.Sorted(maps.Keys(told)) {
+		firing := told[key]
+		if g := d.groups[key]; g != nil {
+			g.recall(firing, now)
+		}
+		for _, s := range firing {
+			a, ok, err := current(s.Fingerprint)
+			if err != nil {
+				return fmt.Errorf("restore the resolution of alert %s: %w", s.Fingerprint, err)
+			}
+			if ok && a.State == model.AlertResolved {
+				d.restoreResolution(a, now)
+			}
+		}
+	}
+	return nil
+}
+
+// restoreResolution queues the resolution of an announced alert. The
+// caller holds d.mu.
+func (d *Dispatcher) restoreResolution(a model.Alert, now time.Time) {
+	key, labels := groupKey(d.cfg.GroupBy, a.Labels)
+	g := d.groups[key]
+	if g == nil {
+		g = newGroup(key, labels)
+		d.groups[key] = g
+	}
+	g.resolved[a.Fingerprint] = a
+	g.markChanged(now, d.cfg.GroupWait)
+}
+
+// lastGroupNotifications returns, by group key, the firing alerts listed
+// by the newest group notification of each group among payloads.
+func lastGroupNotifications(payloads [][]byte) map[string][]AlertSummary {
+	newest := map[string][]AlertSummary{}
+	for _, p := range payloads {
+		var n Notification
+		if json.Unmarshal(p, &n) != nil || n.Kind != KindGroup {
+			continue // another sender's message, or a repeat
+		}
+		newest[n.GroupKey] = n.Firing
+	}
+	return newest
+}
+
 // apply changes the group of e's alert. The caller holds d.mu.
 func (d *Dispatcher) apply(e alert.Event, now time.Time) {
 	key, labels := groupKey(d.cfg.GroupBy, e.Alert.Labels)

@@ -34,14 +34,17 @@
 // Delivery and restarts. State is in memory. Messages a failed send left
 // behind are retried, in order, on the next Tick, so nothing is dropped
 // while the process lives. After a restart the caller rebuilds the state
-// with Restore from the open alerts; each restored group is notified again
-// after GroupWait. Idempotency keys are derived from what a message says
-// (the group key and a digest of the alerts it lists, with their levels
-// and change times), not from a per-process counter: a notification that
-// says what was already sent before the restart gets the same key and the
-// outbox drops it, while one that says something new always gets a new
-// key and is never mistaken for an old one. Delivery is therefore at least
-// once; a restart can repeat a notification whose content changed only by
-// the resolved alerts that were forgotten (Restore knows only open alerts,
-// so resolutions not yet reported before the restart are lost).
+// with Restore from the open alerts, then RestoreSent from the newest
+// messages the outbox holds: a group whose firing alerts are as its newest
+// notification listed them is not notified again (and they count as
+// announced, so they repeat), and an alert that notification listed as
+// firing but that has resolved since is told resolved — the resolutions
+// that were waiting in their groups when the process stopped. Idempotency
+// keys are derived from what a message says (the group key and a digest
+// of the alerts it lists, with their levels and change times), not from a
+// per-process counter: a notification that says what was already sent
+// before the restart gets the same key and the outbox drops it, while one
+// that says something new always gets a new key and is never mistaken for
+// an old one. Delivery is therefore at least once, and only a message in
+// flight when the process died is delivered twice, under its key.
 package dispatch

@@ -94,6 +94,20 @@ func (g *group) withdraw(fingerprint string) {
 	delete(g.firing, fingerprint)
 }
 
+// recall takes, after a restart, what the group's newest notification
+// listed as firing: the alerts still firing at the level it gave count as
+// announced, and a notification that would list the same is not sent.
+func (g *group) recall(told []AlertSummary, now time.Time) {
+	var b strings.Builder
+	for _, s := range told { // in the order flush sorted them, as firingState wants
+		writeState(&b, s.Fingerprint, s.Level)
+		if t := g.firing[s.Fingerprint]; t != nil && t.alert.Level == s.Level {
+			t.announced, t.remindFrom = s.Level, now // repeat waits start again
+		}
+	}
+	g.lastState = b.String()
+}
+
 // idle reports whether the group holds nothing and may be forgotten.
 func (g *group) idle() bool {
 	return len(g.firing) == 0 && len(g.resolved) == 0 && !g.changed
@@ -159,10 +173,14 @@ func (g *group) firingAlerts() []model.Alert {
 func firingState(sorted []model.Alert) string {
 	var b strings.Builder
 	for _, a := range sorted {
-		b.WriteString(a.Fingerprint)
-		b.WriteByte('=')
-		b.WriteString(strconv.Itoa(int(a.Level)))
-		b.WriteByte(' ')
+		writeState(&b, a.Fingerprint, a.Level)
 	}
 	return b.String()
+}
+
+func writeState(b *strings.Builder, fingerprint string, level int8) {
+	b.WriteString(fingerprint)
+	b.WriteByte('=')
+	b.WriteString(strconv.Itoa(int(level)))
+	b.WriteByte(' ')
 }

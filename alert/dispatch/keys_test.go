@@ -2,6 +2,7 @@ package dispatch_test
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -123,5 +124,119 @@ func assertPending(t *testing.T, db *sqlitestore.DB, want int) {
 	}
 	if n != want {
 		t.Errorf("outbox holds %d messages for ops, want %d", n, want)
+	}
+}
+
+// TestRestartTellsWaitingResolutions stops a Dispatcher while a
+// resolution waits in its group, restarts from what the outbox holds and
+// the alerts' stored states, and checks that the resolution, and nothing
+// already said, is sent.
+func TestRestartTellsWaitingResolutions(t *testing.T) {
+	t.Parallel()
+	a := newAlert("310101", "gas", "pipe-7", 3, 0)
+	b := newAlert("310101", "gas", "pipe-8", 3, 0)
+	quiet := newAlert("310101", "gas", "pipe-9", 2, 2*time.Minute) // fires and resolves between two notifications
+	resolvedB, resolvedQuiet := resolve(b, 3*time.Minute), resolve(quiet, 3*time.Minute)
+	tests := []struct {
+		name         string
+		toldB        bool // the resolution of b was sent before the stop
+		wantMessages int  // in the outbox after the restart's notification
+		wantResolved []string
+	}{
+		{name: "a resolution waiting at the stop is told", wantMessages: 2, wantResolved: []string{b.Fingerprint}},
+		{name: "a resolution already told is not told again", toldB: true, wantMessages: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			db, err := sqlitestore.Open(filepath.Join(t.TempDir(), "cityvitals.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			box, err := outbox.New(db, outbox.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := dispatch.Config{Receivers: []string{"ops"}}
+			d, err := dispatch.New(cfg, box.Send, (&clock{now: t0}).Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Observe(fire(a))
+			d.Observe(fire(b))
+			mustTick(t, d, t0.Add(time.Minute)) // {a, b} firing
+			d.Observe(fire(quiet))
+			d.Observe(resolvedB)
+			d.Observe(resolvedQuiet)
+			if tt.toldB {
+				mustTick(t, d, t0.Add(10*time.Minute)) // {a} firing, b resolved
+			}
+			// The process stops here; the alerts' stored states are these.
+			stored := map[string]model.Alert{a.Fingerprint: a, b.Fingerprint: resolvedB.Alert, quiet.Fingerprint: resolvedQuiet.Alert}
+
+			after := t0.Add(20 * time.Minute)
+			restarted, err := dispatch.New(cfg, box.Send, (&clock{now: after}).Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			restarted.Restore([]model.Alert{a})
+			sent, err := box.Latest(ctx, "ops", 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			payloads := make([][]byte, len(sent))
+			for i, m := range sent {
+				payloads[i] = m.Payload
+			}
+			err = restarted.RestoreSent(payloads, func(fp string) (model.Alert, bool, error) {
+				al, ok := stored[fp]
+				return al, ok, nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustTick(t, restarted, after.Add(dispatch.DefaultGroupWait))
+
+			all, err := box.Latest(ctx, "ops", 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(all) != tt.wantMessages {
+				t.Fatalf("outbox holds %d messages, want %d", len(all), tt.wantMessages)
+			}
+			var last dispatch.Notification
+			if err := json.Unmarshal(all[len(all)-1].Payload, &last); err != nil {
+				t.Fatal(err)
+			}
+			var resolved []string
+			for _, r := range last.Resolved {
+				resolved = append(resolved, r.Fingerprint)
+			}
+			if !slices.Equal(resolved, tt.wantResolved) && len(tt.wantResolved) > 0 {
+				t.Errorf("the restart's notification resolves %v, want %v", resolved, tt.wantResolved)
+			}
+			if len(tt.wantResolved) > 0 && (len(last.Firing) != 1 || last.Firing[0].Fingerprint != a.Fingerprint) {
+				t.Errorf("the restart's notification lists %+v as firing, want only %s", last.Firing, a.Fingerprint)
+			}
+
+			// a counts as announced after the restart: it repeats.
+			mustTick(t, restarted, after.Add(dispatch.DefaultRepeatAfter()[a.Level]+time.Minute))
+			all, err = box.Latest(ctx, "ops", 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(all[0].Payload, &last); err != nil || last.Kind != dispatch.KindRepeat || len(last.Firing) != 1 {
+				t.Errorf("no repeat of the unacknowledged alert after the restart; the newest message is %s", all[0].Payload)
+			}
+		})
+	}
+}
+
+func mustTick(t *testing.T, d *dispatch.Dispatcher, now time.Time) {
+	t.Helper()
+	if err := d.Tick(context.Background(), now); err != nil {
+		t.Fatal(err)
 	}
 }

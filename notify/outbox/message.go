@@ -58,6 +58,10 @@ type Store interface {
 
 	// Pending counts the undelivered messages of receiver.
 	Pending(ctx context.Context, receiver string) (int, error)
+
+	// Latest returns the newest limit messages of receiver, delivered or
+	// not (as long as they are kept), oldest first.
+	Latest(ctx context.Context, receiver string, limit int) ([]Message, error)
 }
 
 // Deliverer sends one message to its receiver. A nil error means the

@@ -99,6 +99,13 @@ func (o *Outbox) SendBatch(ctx context.Context, msgs []Message) error {
 	return nil
 }
 
+// Latest returns the newest limit messages sent to receiver, delivered or
+// not, oldest first: what a restarted sender reads to learn what it had
+// already said.
+func (o *Outbox) Latest(ctx context.Context, receiver string, limit int) ([]Message, error) {
+	return o.store.Latest(ctx, receiver, limit)
+}
+
 // wake nudges receiver's running Dispatcher without blocking: the channel
 // has capacity one, so a pending nudge already covers this one.
 func (o *Outbox) wake(receiver string) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"cityvitals/model"
@@ -70,6 +71,31 @@ func (db *DB) Head(ctx context.Context, receiver string, limit int) ([]outbox.Me
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("outbox head of %q: %w", receiver, err)
 	}
+	return msgs, nil
+}
+
+// Latest implements outbox.Store: the newest limit messages of receiver,
+// delivered or not, oldest first.
+func (db *DB) Latest(ctx context.Context, receiver string, limit int) ([]outbox.Message, error) {
+	rows, err := db.reader.QueryContext(ctx, `
+		SELECT id, receiver, idempotency_key, payload, created_at, attempts, next_attempt_at, delivered_at, last_error
+		FROM outbox WHERE receiver = ? ORDER BY id DESC LIMIT ?`, receiver, limit)
+	if err != nil {
+		return nil, fmt.Errorf("latest outbox messages of %q: %w", receiver, err)
+	}
+	defer rows.Close()
+	var msgs []outbox.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("latest outbox messages of %q: %w", receiver, err)
+		}
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("latest outbox messages of %q: %w", receiver, err)
+	}
+	slices.Reverse(msgs)
 	return msgs, nil
 }
 
