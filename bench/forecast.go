@@ -143,6 +143,12 @@ type ForecastReport struct {
 	// HalfWindowFalseShare is the false share had every warning stated
 	// half its window: what a shorter claim would have cost.
 	HalfWindowFalseShare float64 `json:"half_window_false_share"`
+	// WhileUpFalseShare is the false share had a warning counted as true
+	// only when the crossing came while it was still up: a warning
+	// withdrawn (or replaced by a renewal) before the crossing is false.
+	// Without Hold, warnings are withdrawn when the gated forecast stops
+	// backing a crossing, so this is the stricter reading of their claim.
+	WhileUpFalseShare float64 `json:"while_up_false_share"`
 	// ByWindow breaks the warnings down by the window they stated,
 	// shortest first.
 	ByWindow       []WindowFigures `json:"by_window,omitempty"`
@@ -330,6 +336,9 @@ func EvaluateForecast(series []Series, opts ForecastOptions) (ForecastReport, er
 			if _, err := fmt.Sscan(f.Labels["stream"], &id); err != nil {
 				return rep, fmt.Errorf("finding without a stream id: %w", err)
 			}
+			if w := raises[id]; len(w) > 0 && w[len(w)-1].until == 0 {
+				w[len(w)-1].until = f.At // withdrawn, or replaced by a renewal
+			}
 			if f.Level == 0 {
 				delete(up, id)
 				continue
@@ -339,7 +348,7 @@ func EvaluateForecast(series []Series, opts ForecastOptions) (ForecastReport, er
 				return rep, err
 			}
 			up[id] = f.At
-			raises[id] = append(raises[id], raised{f.At, within})
+			raises[id] = append(raises[id], raised{at: f.At, within: within})
 		}
 	}
 	rep.ObserveSeconds = spent.Seconds()
@@ -353,7 +362,7 @@ func EvaluateForecast(series []Series, opts ForecastOptions) (ForecastReport, er
 func (r *replay) judgeWarnings(rep *ForecastReport, raises map[int64][]raised) {
 	thr, rearm := r.opts.Threshold, r.opts.Rearm
 	var withins []time.Duration
-	var freshFalse, halfFalse int
+	var freshFalse, halfFalse, whileUpFalse int
 	var trueAfter []time.Duration
 	byWindow := map[time.Duration][]bool{} // stated window → missed, per warning
 	for id, watched := range r.watched {
@@ -376,6 +385,9 @@ func (r *replay) judgeWarnings(rep *ForecastReport, raises map[int64][]raised) {
 			if missed || after > w.within/2 {
 				halfFalse++
 			}
+			if missed || (w.until > 0 && w.at+after.Milliseconds() > w.until) {
+				whileUpFalse++
+			}
 			if !reachedWithin(s, thr, w.at-rearm.Milliseconds()-1, rearm) {
 				rep.FreshWarnings++
 				if missed {
@@ -393,6 +405,7 @@ func (r *replay) judgeWarnings(rep *ForecastReport, raises map[int64][]raised) {
 	rep.MedianTrueAfterMinutes = median(trueAfter).Minutes()
 	if rep.Warnings > 0 {
 		rep.HalfWindowFalseShare = float64(halfFalse) / float64(rep.Warnings)
+		rep.WhileUpFalseShare = float64(whileUpFalse) / float64(rep.Warnings)
 	}
 	rep.ByWindow = windowFigures(byWindow)
 }
@@ -412,10 +425,11 @@ func windowFigures(byWindow map[time.Duration][]bool) []WindowFigures {
 	return out
 }
 
-// raised is one warning: when it was raised and the horizon it stated.
+// raised is one warning: when it was raised, the horizon it stated, and
+// when it was withdrawn or renewed (0: up at the end of the data).
 type raised struct {
-	at     int64
-	within time.Duration
+	at, until int64
+	within    time.Duration
 }
 
 // statedHorizon reads the horizon a raised warning claims from its

@@ -151,7 +151,11 @@ func checkByWindow(t *testing.T, rep ForecastReport, allowed ...float64) {
 	if warnings != rep.Warnings || falses != rep.FalseWarnings {
 		t.Errorf("by window: %d warnings, %d false; in all %d, %d", warnings, falses, rep.Warnings, rep.FalseWarnings)
 	}
-	// A warning false over its window is false over half of it.
+	// A warning false over its window is false over half of it, and
+	// false while it was up.
+	if rep.WhileUpFalseShare < rep.FalseWarningShare {
+		t.Errorf("false share %.3f over the stated windows but %.3f while up", rep.FalseWarningShare, rep.WhileUpFalseShare)
+	}
 	if rep.HalfWindowFalseShare < rep.FalseWarningShare {
 		t.Errorf("false share %.3f over the stated windows but %.3f over half of them", rep.FalseWarningShare, rep.HalfWindowFalseShare)
 	}
@@ -213,20 +217,7 @@ func trainYearsOnly(series []Series) []Series {
 // and still up at the crossing, one claiming 2 h is false, and no lead
 // is longer than the window its warning claimed.
 func TestWarningsAreJudgedByTheirStatedHorizon(t *testing.T) {
-	start := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
-	s := Series{Key: "s/pm25", Station: "s", Property: "pm25"}
-	for i := range 60 {
-		v := 20.0
-		switch {
-		case i >= 20 && i <= 26:
-			v = 20 + 20*float64(i-20) // rising to 140
-		case i > 26 && i < 33:
-			v = 140 // stalls
-		case i >= 33 && i < 37:
-			v = 170 // crosses at hour 33
-		}
-		s.Times, s.Values = append(s.Times, start+int64(i)*time.Hour.Milliseconds()), append(s.Values, v)
-	}
+	s := stallingBuildUp()
 	opts := DefaultForecastOptions()
 	opts.Target.Gate, opts.Target.Context, opts.Target.Hold = nil, nil, true
 	for _, tc := range []struct {
@@ -254,6 +245,50 @@ func TestWarningsAreJudgedByTheirStatedHorizon(t *testing.T) {
 		}
 		checkByWindow(t, rep, tc.horizon.Minutes())
 	}
+}
+
+// TestWithdrawnWarningsAreFalseWhileUp replays the stalling build-up of
+// TestWarningsAreJudgedByTheirStatedHorizon twice with a 12 h window: a
+// held warning is still up at the crossing; one withdrawn during the
+// stall, when the forecast stopped crossing, is true by its stated window
+// but false by the time it was up.
+func TestWithdrawnWarningsAreFalseWhileUp(t *testing.T) {
+	s := stallingBuildUp()
+	opts := DefaultForecastOptions()
+	opts.Target.Gate, opts.Target.Context, opts.Horizon = nil, nil, 12*time.Hour
+	for _, hold := range []bool{true, false} {
+		opts.Target.Hold = hold
+		rep, err := EvaluateForecast([]Series{s}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Warnings == 0 || rep.FalseWarnings != 0 {
+			t.Fatalf("hold %v: %d of %d warnings false by their window; want warnings, none false", hold, rep.FalseWarnings, rep.Warnings)
+		}
+		if withdrawnFirst := rep.WhileUpFalseShare > 0; withdrawnFirst == hold {
+			t.Errorf("hold %v: false share while up %.2f", hold, rep.WhileUpFalseShare)
+		}
+	}
+}
+
+// stallingBuildUp is hourly PM2.5 that rises to 140, stalls there for six
+// hours and crosses 150 at hour 33.
+func stallingBuildUp() Series {
+	start := time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
+	s := Series{Key: "s/pm25", Station: "s", Property: "pm25"}
+	for i := range 60 {
+		v := 20.0
+		switch {
+		case i >= 20 && i <= 26:
+			v = 20 + 20*float64(i-20) // rising to 140
+		case i > 26 && i < 33:
+			v = 140 // stalls
+		case i >= 33 && i < 37:
+			v = 170 // crosses at hour 33
+		}
+		s.Times, s.Values = append(s.Times, start+int64(i)*time.Hour.Milliseconds()), append(s.Values, v)
+	}
+	return s
 }
 
 // TestHalvesPartitionTheData checks that train, held-out, other

@@ -159,13 +159,25 @@ func (s *Service) Attach(ctx context.Context, p auth.Principal, id int64, name s
 	if err := s.st.PutAttachment(ctx, a); err != nil {
 		return a, fmt.Errorf("attach to incident %d: %w", id, err)
 	}
-	inc.UpdatedAt = a.At
-	ev := s.event(p, "attach", inc.State, inc.State, name, []string{hash})
-	if _, err := s.store(ctx, p, inc, ev); err != nil {
-		return a, err
+	for attempt := 1; ; attempt++ {
+		inc.UpdatedAt = a.At
+		ev := s.event(p, "attach", inc.State, inc.State, name, []string{hash})
+		_, err := s.store(ctx, p, inc, ev)
+		if model.ErrorCode(err) != model.ECONFLICT || attempt == attachAttempts {
+			return a, err
+		}
+		// The incident changed while the file was arriving (the platform
+		// noted an alert, a colleague acted): an attachment depends on
+		// none of that, so it is noted on the incident as it is now.
+		if inc, _, err = s.prepare(ctx, p, id, c); err != nil {
+			return a, err
+		}
 	}
-	return a, nil
 }
+
+// attachAttempts bounds how often Attach notes an upload on an incident
+// that keeps changing under it.
+const attachAttempts = 3
 
 // Attachment opens an attachment of an incident the principal may see.
 func (s *Service) Attachment(ctx context.Context, p auth.Principal, id int64, hash string) (model.Attachment, io.ReadSeekCloser, error) {

@@ -3,6 +3,7 @@ package incident
 import (
 	"bytes"
 	"context"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -309,6 +310,48 @@ func TestAttachmentsAreCheckedAndStoredOnce(t *testing.T) {
 	if _, _, err := f.svc.Attachment(ctx, worker, inc.ID+1000, a1.Hash); model.ErrorCode(err) != model.ENOTFOUND {
 		t.Fatalf("attachment of an unknown incident: %v", err)
 	}
+}
+
+// TestAttachSurvivesAChangeDuringTheUpload changes the incident while the
+// file is being read, as the platform noting an alert would: the upload
+// is still noted, on the new version, and the other change is kept.
+func TestAttachSurvivesAChangeDuringTheUpload(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	inc := f.dispatched(t, "gas_leak", "gas")
+	worker := f.user("wang.gas", model.RoleField, "gas", "")
+	dispatcher := f.user("zhao.dispatch", model.RoleDispatcher, "ops-centre", "")
+	body := &duringRead{r: bytes.NewReader(png), once: func() {
+		f.act(t, dispatcher, inc.ID, Command{Action: "note", Note: "燃气公司已到场"})
+	}}
+	if _, err := f.svc.Attach(ctx, worker, inc.ID, "evidence.png", body); err != nil {
+		t.Fatalf("upload while the incident changed: %v", err)
+	}
+	events, err := f.db.IncidentEvents(ctx, inc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range events {
+		actions = append(actions, e.Action)
+	}
+	if n := len(actions); n < 2 || actions[n-2] != "note" || actions[n-1] != "attach" {
+		t.Fatalf("events %v: want the note, then the attachment", actions)
+	}
+}
+
+// duringRead calls once before its first read.
+type duringRead struct {
+	r    io.Reader
+	once func()
+}
+
+func (d *duringRead) Read(p []byte) (int, error) {
+	if d.once != nil {
+		d.once()
+		d.once = nil
+	}
+	return d.r.Read(p)
 }
 
 func TestMergeMovesLinks(t *testing.T) {

@@ -173,7 +173,7 @@ async function act(page, action, fill, until) {
     ]).catch((err) => err);
     if (outcome === 'done') return;
     const shown = await page.locator('#incident-error').textContent().catch(() => '');
-    if (outcome === 'refused' && /version/.test(shown) && attempt < 3) {
+    if (outcome === 'refused' && /version|changed|修改/.test(shown) && attempt < 3) {
       log(`${action}: ${shown} — deciding again`);
       continue;
     }

@@ -40,17 +40,18 @@ export async function renderIncident(el, ctx, id, notice = '') {
       ctx.toast(`${t('actionNames')[action] || action} ✓`);
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
-        // The incident moved on since it was shown (another person, or
-        // the platform noting an alert or an escalation): show it as it
-        // is now, with the reason, to decide again.
-        await renderIncident(el, ctx, id, `${t('refused')}: ${err.message}`).catch(showError);
+        await decideAgain(err);
         return;
       }
       showError(err);
     }
   }
+  // decideAgain shows the incident as it is now, with the reason it moved
+  // on since it was shown (another person, or the platform noting an
+  // alert or an escalation), for the person to decide again.
+  const decideAgain = (err) => renderIncident(el, ctx, id, `${t('refused')}: ${err.message}`).catch(showError);
 
-  const forms = { ctx, inc, teams, act, showError, clearError };
+  const forms = { ctx, inc, teams, act, showError, clearError, decideAgain };
   put(el,
     h('p', {}, h('a', { href: '#/' }, `← ${t('back')}`)),
     h('h1', { id: 'incident-title', tabindex: '-1' }, h('span', { class: 'chip', style: { background: levelColour(inc.level) } }), ` #${inc.id} ${inc.title}`),
@@ -198,13 +199,15 @@ function feedbackForm(f, note) {
       if (hashes.length) {
         const now = (await f.ctx.api.get(`/incidents/${enc(f.inc.id)}`)).incident;
         if (now.state !== f.inc.state || now.version !== f.inc.version + hashes.length) {
-          throw new Error(t('changedMeanwhile'));
+          await f.decideAgain(new Error(t('changedMeanwhile')));
+          return;
         }
         version = now.version;
       }
       await f.act(action, { note: note.value, attachments: hashes }, version);
     } catch (err) {
-      f.showError(err);
+      if (err instanceof ApiError && err.status === 409) await f.decideAgain(err);
+      else f.showError(err);
     } finally {
       submit.disabled = false;
     }
