@@ -47,6 +47,8 @@ type Event struct {
 	// inhibition keeps it from notification receivers (the dashboard
 	// still sees it).
 	Muted bool `json:"muted,omitempty"`
+	// MutedBy says why, when it is known.
+	MutedBy *MuteReason `json:"muted_by,omitempty"`
 }
 
 // Key is an idempotency key for the event: the same change of the same

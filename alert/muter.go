@@ -27,3 +27,40 @@ func (ms Muters) Mutes(a model.Alert, at time.Time) bool {
 	}
 	return false
 }
+
+// MuteReason says why notifications about an alert are held back: the
+// silences that select it, or an inhibition rule and the firing alert
+// that inhibits it. It answers a duty officer's "why was nobody told?".
+type MuteReason struct {
+	Silences    []int64 `json:"silences,omitempty"`     // IDs of the active silences
+	InhibitRule string  `json:"inhibit_rule,omitempty"` // the rule's name
+	InhibitedBy string  `json:"inhibited_by,omitempty"` // the source alert's fingerprint
+}
+
+// Explainer is a Muter that can say why it mutes.
+type Explainer interface {
+	Muter
+	// Explain adds to r why the Explainer mutes a at at, if it does.
+	Explain(a model.Alert, at time.Time, r *MuteReason)
+}
+
+// Explain returns why the members mute a at event time at, or nil when
+// none does (members that cannot explain still count as muting, with an
+// empty reason).
+func (ms Muters) Explain(a model.Alert, at time.Time) *MuteReason {
+	var r MuteReason
+	muted := false
+	for _, m := range ms {
+		if !m.Mutes(a, at) {
+			continue
+		}
+		muted = true
+		if e, ok := m.(Explainer); ok {
+			e.Explain(a, at, &r)
+		}
+	}
+	if !muted {
+		return nil
+	}
+	return &r
+}

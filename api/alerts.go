@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"cityvitals/alert"
 	"cityvitals/auth"
@@ -44,13 +45,29 @@ func (s *Server) listAlerts(w http.ResponseWriter, r *http.Request, p auth.Princ
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]model.Alert, 0, len(items))
+	out := make([]alertJSON, 0, len(items))
+	now := time.Now()
 	for _, a := range items {
 		if s.alertInScope(p, a) {
-			out = append(out, a)
+			out = append(out, s.alertOut(a, now))
 		}
 	}
-	writeJSON(w, s.log, http.StatusOK, listing[model.Alert]{Items: out, Next: next})
+	writeJSON(w, s.log, http.StatusOK, listing[alertJSON]{Items: out, Next: next})
+}
+
+// alertJSON is an alert with, while it is open, why its notifications
+// are held back.
+type alertJSON struct {
+	model.Alert
+	MutedBy *alert.MuteReason `json:"muted_by,omitempty"`
+}
+
+func (s *Server) alertOut(a model.Alert, now time.Time) alertJSON {
+	out := alertJSON{Alert: a}
+	if a.State != model.AlertResolved && s.AlertMutes != nil {
+		out.MutedBy = s.AlertMutes(a, now)
+	}
+	return out
 }
 
 func (s *Server) alertFor(r *http.Request, p auth.Principal) (model.Alert, error) {
@@ -67,7 +84,7 @@ func (s *Server) getAlert(w http.ResponseWriter, r *http.Request, p auth.Princip
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, s.log, http.StatusOK, a)
+	writeJSON(w, s.log, http.StatusOK, s.alertOut(a, time.Now()))
 }
 
 func (s *Server) ackAlert(w http.ResponseWriter, r *http.Request, p auth.Principal) {

@@ -43,26 +43,29 @@ type Auditor interface {
 
 // Deps are the services the API translates to.
 type Deps struct {
-	Auth         Authenticator
-	Ingest       Ingester
-	Inventory    *inventory.Service
-	Units        store.Units
-	Assets       store.Assets
-	AssetTypes   *asset.TypeCatalog
-	Datastreams  store.Datastreams
-	History      store.History
-	Users        store.Users
-	Audit        store.Audit
-	Auditor      Auditor
-	Accounts     *account.Service
-	Metrics      http.Handler // Prometheus exposition
-	Vitals       VitalSigns
-	Catalogs     *vitals.Catalogs
-	Feed         *vitals.Feed
-	Signs        store.Signs
-	Alerts       AlertService
-	AlertStore   store.Alerts
-	AlertHub     *alert.Hub
+	Auth        Authenticator
+	Ingest      Ingester
+	Inventory   *inventory.Service
+	Units       store.Units
+	Assets      store.Assets
+	AssetTypes  *asset.TypeCatalog
+	Datastreams store.Datastreams
+	History     store.History
+	Users       store.Users
+	Audit       store.Audit
+	Auditor     Auditor
+	Accounts    *account.Service
+	Metrics     http.Handler // Prometheus exposition
+	Vitals      VitalSigns
+	Catalogs    *vitals.Catalogs
+	Feed        *vitals.Feed
+	Signs       store.Signs
+	Alerts      AlertService
+	AlertStore  store.Alerts
+	AlertHub    *alert.Hub
+	// AlertMutes says why an alert's notifications are held back now
+	// (nil: not muted); nil when nothing mutes.
+	AlertMutes   func(a model.Alert, at time.Time) *alert.MuteReason
 	Silences     Silences
 	SilenceStore SilenceStore
 	PublicNames  public.Names

@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -201,9 +202,10 @@ func TestSilenceMutesNotificationsNotTheDashboard(t *testing.T) {
 	if !strings.Contains(string(body), "matchers") {
 		t.Fatalf("a broken matcher is refused without naming it: %s", body)
 	}
+	var silence struct{ ID int64 }
 	h.do(dispatcher, "POST", "/api/v1/silences",
 		fmt.Sprintf(`{"matchers":"{indicator=\"gas.leak\"}","ends_at":%q,"comment":"planned works on the Bund main"}`,
-			time.Now().Add(2*time.Hour).Format(time.RFC3339)), 201, nil)
+			time.Now().Add(2*time.Hour).Format(time.RFC3339)), 201, &silence)
 
 	events, cancel := h.app.AlertHub.Subscribe()
 	defer cancel()
@@ -230,8 +232,16 @@ func TestSilenceMutesNotificationsNotTheDashboard(t *testing.T) {
 			t.Fatal("the silenced alert did not fire on the dashboard's hub")
 		}
 	}
-	if !fired.Muted {
-		t.Fatal("the firing event of a silenced alert is not marked muted")
+	if !fired.Muted || fired.MutedBy == nil || !slices.Equal(fired.MutedBy.Silences, []int64{silence.ID}) {
+		t.Fatalf("the firing event of a silenced alert is not marked muted by silence %d: %v %+v", silence.ID, fired.Muted, fired.MutedBy)
+	}
+	// The API says why nobody was told.
+	var shown struct {
+		MutedBy *alert.MuteReason `json:"muted_by"`
+	}
+	h.do(viewer, "GET", "/api/v1/alerts/"+fired.Alert.Fingerprint, "", 200, &shown)
+	if shown.MutedBy == nil || !slices.Equal(shown.MutedBy.Silences, []int64{silence.ID}) {
+		t.Fatalf("GET /alerts/%s says muted_by %+v, want silence %d", fired.Alert.Fingerprint, shown.MutedBy, silence.ID)
 	}
 	// Other alerts of the same reading (not silenced) are notified: once
 	// one has arrived, dispatch has had its say about the group.

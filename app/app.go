@@ -71,7 +71,7 @@ type App struct {
 	// clusterFeed turns readings and findings into cluster signals.
 	clusterFeed *clusterFeed
 	Dispatch    *dispatch.Dispatcher
-	muter       alert.Muter
+	muter       alert.Muters
 
 	Incidents       *incident.Service
 	IncidentHub     *fanout.Hub[incident.Change]
@@ -187,7 +187,7 @@ func (a *App) buildTransports() error {
 		Units: a.DB, Assets: a.DB, AssetTypes: a.AssetTypes, Datastreams: a.DB,
 		History: a.History, Users: a.DB, Audit: a.DB, Auditor: a.Audit, Accounts: a.Accounts,
 		Vitals: a.Engine, Catalogs: a.Catalogs, Feed: a.Feed, Signs: a.History,
-		Alerts: a.Alerts, AlertStore: a.DB, AlertHub: a.AlertHub,
+		Alerts: a.Alerts, AlertStore: a.DB, AlertHub: a.AlertHub, AlertMutes: a.muter.Explain,
 		Silences: a.Silences, SilenceStore: a.DB, PublicNames: publicNames{alertNames{a}},
 		Incidents: a.Incidents, IncidentHub: a.IncidentHub, PlanSvc: a.Plans, Teams: a.DB, TeamPlans: a.TeamPlans,
 		Reports: a.Reports, Open311: a.open311, Campaigns: a.Campaigns, Files: a.files, Dashboard: board,

@@ -339,7 +339,8 @@ func (a *App) silenceClock() int64 {
 // durably in the outbox); muted events reach the dashboard only.
 func (a *App) publishAlertEvent(e alert.Event) {
 	a.Inhibitor.Observe(e.Alert)
-	e.Muted = a.muter.Mutes(e.Alert, time.UnixMilli(e.At))
+	e.MutedBy = a.muter.Explain(e.Alert, time.UnixMilli(e.At))
+	e.Muted = e.MutedBy != nil
 	a.AlertHub.Publish(e)
 	if a.Dispatch != nil {
 		a.Dispatch.Observe(e)

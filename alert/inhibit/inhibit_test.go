@@ -124,8 +124,15 @@ func TestSourceLifecycle(t *testing.T) {
 	if rule, fp, ok := in.InhibitedBy(child, at); !ok || rule != "red-parent-mutes-yellow-children" || fp != src.Fingerprint {
 		t.Errorf("InhibitedBy = %q, %q, %v; want the parent rule and source %s", rule, fp, ok, src.Fingerprint)
 	}
+	why := alert.Muters{in}.Explain(child, at)
+	if why == nil || why.InhibitRule != "red-parent-mutes-yellow-children" || why.InhibitedBy != src.Fingerprint || len(why.Silences) != 0 {
+		t.Errorf("Explain = %+v; want the parent rule and source %s", why, src.Fingerprint)
+	}
 	if in.Mutes(child, t0.Add(-time.Minute)) {
 		t.Error("a source muted a change from before its start")
+	}
+	if why := (alert.Muters{in}).Explain(child, t0.Add(-time.Minute)); why != nil {
+		t.Errorf("Explain of an unmuted change = %+v, want nil", why)
 	}
 	src.Level = 3 // relevelled to orange: no longer a source
 	in.Observe(src)

@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"cityvitals/alert"
 	"cityvitals/alert/silence"
 	"cityvitals/model"
 )
@@ -108,6 +109,14 @@ func (in *Inhibitor) remove(fingerprint string) {
 func (in *Inhibitor) Mutes(target model.Alert, at time.Time) bool {
 	_, _, ok := in.InhibitedBy(target, at)
 	return ok
+}
+
+// Explain implements alert.Explainer: the rule and the source alert that
+// inhibit target at at.
+func (in *Inhibitor) Explain(target model.Alert, at time.Time, r *alert.MuteReason) {
+	if rule, source, ok := in.InhibitedBy(target, at); ok {
+		r.InhibitRule, r.InhibitedBy = rule, source
+	}
 }
 
 // InhibitedBy returns the rule and the fingerprint of a source that

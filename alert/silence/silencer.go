@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"cityvitals/alert"
 	"cityvitals/model"
 )
 
@@ -111,6 +112,11 @@ func (s *Silencer) put(sil Silence) error {
 // replayed time mute, as they did on the day.
 func (s *Silencer) Mutes(a model.Alert, at time.Time) bool {
 	return len(s.MutedBy(a, at)) > 0
+}
+
+// Explain implements alert.Explainer: the silences that mute a at at.
+func (s *Silencer) Explain(a model.Alert, at time.Time, r *alert.MuteReason) {
+	r.Silences = append(r.Silences, s.MutedBy(a, at)...)
 }
 
 // MutedBy returns the IDs of the silences active at at that select a, in

@@ -294,6 +294,8 @@ async function ackAndSilence(page) {
   await item.getByRole('button', { name: '已确认' }).waitFor({ timeout: 10_000 });
   await item.getByRole('button', { name: '静默 1 小时' }).click();
   await item.getByRole('button', { name: '已静默' }).waitFor({ timeout: 10_000 });
+  step = 'the silenced alert says which silence keeps it quiet';
+  await item.locator('.alert-muted', { hasText: /通知已静默（静默规则 #\d+）/ }).waitFor({ timeout: 10_000 });
 }
 
 async function drillAndSwitchLanguage(page) {

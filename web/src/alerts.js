@@ -19,6 +19,14 @@ export function silenceMatchers(labels) {
   return `{${parts.join(',')}}`;
 }
 
+// mutedText says why nobody was notified of an alert: the silences that
+// select it, or the inhibition that holds it back.
+export function mutedText(why, t) {
+  if (why.silences?.length) return t('mutedBySilences')(why.silences);
+  if (why.inhibit_rule) return t('inhibitedBy')(why.inhibit_rule);
+  return t('mutedUnknown');
+}
+
 export function createAlertFeed(el, ctx) {
   const alerts = new Map(); // fingerprint → alert
   let live = false;
@@ -52,7 +60,7 @@ export function createAlertFeed(el, ctx) {
     let msg;
     try { msg = JSON.parse(ev.data); } catch { return; }
     if (!msg.alert) return;
-    alerts.set(msg.alert.fingerprint, msg.alert);
+    alerts.set(msg.alert.fingerprint, { ...msg.alert, muted_by: msg.muted_by });
     scheduleRender();
     if (msg.kind === 'firing' && msg.alert.level >= 3) ctx.announce(ctx.i18n.lang === 'zh' ? msg.alert.summary_zh : msg.alert.summary_en);
   }
@@ -66,6 +74,8 @@ export function createAlertFeed(el, ctx) {
         const ends = new Date(Date.now() + 3600_000).toISOString();
         await ctx.api.post('/silences', { matchers: silenceMatchers(a.labels), ends_at: ends, comment: `dashboard: ${a.summary_en}` });
         silenced.add(a.fingerprint);
+        // The alert itself does not change; ask again to show why it is quiet now.
+        alerts.set(a.fingerprint, await ctx.api.get(`/alerts/${encodeURIComponent(a.fingerprint)}`));
       }
       render();
     } catch (err) { ctx.toast(err.message); }
@@ -89,6 +99,7 @@ export function createAlertFeed(el, ctx) {
       h('div', { class: 'alert-body' },
         h('div', { class: 'alert-summary' }, ctx.i18n.lang === 'zh' ? a.summary_zh : a.summary_en),
         h('div', { class: 'alert-meta' }, `${t('alertStates')[a.state] || a.state} · ${fmtTime(a.updated_at, ctx.i18n.lang)}`),
+        a.muted_by && a.state !== 'resolved' ? h('div', { class: 'alert-muted' }, `🔕 ${mutedText(a.muted_by, t)}`) : null,
         h('div', { class: 'alert-actions' },
           h('button', { type: 'button', disabled: acked || a.state === 'resolved', onClick: () => act(a, 'ack') }, acked ? t('acked') : t('ack')),
           h('button', { type: 'button', disabled: silenced.has(a.fingerprint), onClick: () => act(a, 'silence') }, silenced.has(a.fingerprint) ? t('silenced') : t('silence')),
