@@ -32,6 +32,10 @@ export function createAlertFeed(el, ctx) {
   let live = false;
   let stream = null;
   const silenced = new Set();
+  // touched are the alerts this person acted on: they stay in the list
+  // even when a storm of newer, higher alerts would push them past
+  // maxShown, so what one just acknowledged does not vanish.
+  const touched = new Set();
   let renderPending = 0;
 
   function scheduleRender() {
@@ -41,7 +45,7 @@ export function createAlertFeed(el, ctx) {
 
   // prune forgets the oldest resolved alerts so the map stays bounded.
   function prune() {
-    const resolved = [...alerts.values()].filter((a) => a.state === 'resolved');
+    const resolved = [...alerts.values()].filter((a) => a.state === 'resolved' && !touched.has(a.fingerprint));
     if (resolved.length <= maxResolvedKept) return;
     resolved.sort((x, y) => x.updated_at - y.updated_at);
     for (const a of resolved.slice(0, resolved.length - maxResolvedKept)) alerts.delete(a.fingerprint);
@@ -75,8 +79,10 @@ export function createAlertFeed(el, ctx) {
         await ctx.api.post('/silences', { matchers: silenceMatchers(a.labels), ends_at: ends, comment: `dashboard: ${a.summary_en}` });
         silenced.add(a.fingerprint);
         // The alert itself does not change; ask again to show why it is quiet now.
-        alerts.set(a.fingerprint, await ctx.api.get(`/alerts/${encodeURIComponent(a.fingerprint)}`));
+        const fresh = await ctx.api.get(`/alerts/${encodeURIComponent(a.fingerprint)}`).catch(() => null);
+        if (fresh) alerts.set(a.fingerprint, fresh);
       }
+      touched.add(a.fingerprint);
       render();
     } catch (err) { ctx.toast(err.message); }
   }
@@ -108,9 +114,9 @@ export function createAlertFeed(el, ctx) {
 
   function render() {
     const { t } = ctx.i18n;
-    const sorted = [...alerts.values()]
-      .sort((x, y) => (x.state === 'resolved') - (y.state === 'resolved') || y.level - x.level || y.updated_at - x.updated_at)
-      .slice(0, maxShown);
+    const all = [...alerts.values()]
+      .sort((x, y) => (x.state === 'resolved') - (y.state === 'resolved') || y.level - x.level || y.updated_at - x.updated_at);
+    const sorted = all.filter((a, i) => i < maxShown || touched.has(a.fingerprint));
     clear(el).append(
       h('h2', { id: 'alerts-title' }, t('alerts'), ' ',
         h('span', { class: live ? 'live on' : 'live off', role: 'status' }, live ? `● ${t('live')}` : t('offline'))),
