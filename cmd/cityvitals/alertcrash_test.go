@@ -35,6 +35,7 @@ const stormSecret = "storm-receiver-secret"
 // flight when the server died (at least once for those, with the same
 // idempotency key and body, so the receiver can drop them).
 func TestKillNineMidAlertStormLosesNoNotification(t *testing.T) {
+	t.Parallel() // mostly waits on its slow receiver
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	admin, device := prepareStormCity(t, bin, dir)

@@ -29,6 +29,7 @@ import (
 // opens the stores and checks that every observation the server had
 // acknowledged is there with its value.
 func TestKillNineLosesNothingAcknowledged(t *testing.T) {
+	t.Parallel() // its own data directory and port; overlaps the alert-storm kill test
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	secret := issueProvisioningToken(t, bin, dir)
@@ -161,14 +162,38 @@ func checkPresent(t *testing.T, dir string, acked map[string]map[int64]float64, 
 	return total
 }
 
+// TestMain removes the binary the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	os.Exit(code)
+}
+
+// built is the binary under test, built once for all the tests that run
+// it (each build links the whole platform).
+var built struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
 func buildBinary(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "cityvitals")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	built.once.Do(func() {
+		if built.dir, built.err = os.MkdirTemp("", "cityvitals-test-bin-"); built.err != nil {
+			return
+		}
+		built.bin = filepath.Join(built.dir, "cityvitals")
+		if out, err := exec.Command("go", "build", "-o", built.bin, ".").CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
 	}
-	return bin
+	return built.bin
 }
 
 func issueProvisioningToken(t *testing.T, bin, dir string) string {
