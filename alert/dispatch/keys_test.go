@@ -77,15 +77,7 @@ func TestRestartResendsOnlyNews(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			db, err := sqlitestore.Open(filepath.Join(t.TempDir(), "cityvitals.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			box, err := outbox.New(db, outbox.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			db, box := openOutbox(t)
 			before := &clock{now: t0}
 			d, err := dispatch.New(dispatch.Config{Receivers: []string{"ops"}}, box.Send, before.Now)
 			if err != nil {
@@ -150,15 +142,7 @@ func TestRestartTellsWaitingResolutions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			db, err := sqlitestore.Open(filepath.Join(t.TempDir(), "cityvitals.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			box, err := outbox.New(db, outbox.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, box := openOutbox(t)
 			cfg := dispatch.Config{Receivers: []string{"ops"}}
 			d, err := dispatch.New(cfg, box.Send, (&clock{now: t0}).Now)
 			if err != nil {
@@ -239,4 +223,19 @@ func mustTick(t *testing.T, d *dispatch.Dispatcher, now time.Time) {
 	if err := d.Tick(context.Background(), now); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openOutbox opens a real outbox on a fresh SQLite database.
+func openOutbox(t *testing.T) (*sqlitestore.DB, *outbox.Outbox) {
+	t.Helper()
+	db, err := sqlitestore.Open(filepath.Join(t.TempDir(), "cityvitals.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	box, err := outbox.New(db, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, box
 }

@@ -53,49 +53,40 @@ func orNow(t, now time.Time) time.Time {
 // Head implements outbox.Store, reading from the reader pool through the
 // index outbox_due.
 func (db *DB) Head(ctx context.Context, receiver string, limit int) ([]outbox.Message, error) {
-	rows, err := db.reader.QueryContext(ctx, `
-		SELECT id, receiver, idempotency_key, payload, created_at, attempts, next_attempt_at, delivered_at, last_error
-		FROM outbox WHERE receiver = ? AND delivered_at = 0 ORDER BY id LIMIT ?`, receiver, limit)
-	if err != nil {
-		return nil, fmt.Errorf("outbox head of %q: %w", receiver, err)
-	}
-	defer rows.Close()
-	var msgs []outbox.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, fmt.Errorf("outbox head of %q: %w", receiver, err)
-		}
-		msgs = append(msgs, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("outbox head of %q: %w", receiver, err)
-	}
-	return msgs, nil
+	return db.messages(ctx, fmt.Sprintf("outbox head of %q", receiver),
+		`SELECT `+messageColumns+` FROM outbox WHERE receiver = ? AND delivered_at = 0 ORDER BY id LIMIT ?`, receiver, limit)
 }
 
 // Latest implements outbox.Store: the newest limit messages of receiver,
 // delivered or not, oldest first.
 func (db *DB) Latest(ctx context.Context, receiver string, limit int) ([]outbox.Message, error) {
-	rows, err := db.reader.QueryContext(ctx, `
-		SELECT id, receiver, idempotency_key, payload, created_at, attempts, next_attempt_at, delivered_at, last_error
-		FROM outbox WHERE receiver = ? ORDER BY id DESC LIMIT ?`, receiver, limit)
+	msgs, err := db.messages(ctx, fmt.Sprintf("latest outbox messages of %q", receiver),
+		`SELECT `+messageColumns+` FROM outbox WHERE receiver = ? ORDER BY id DESC LIMIT ?`, receiver, limit)
+	slices.Reverse(msgs)
+	return msgs, err
+}
+
+// messageColumns are the outbox columns scanMessage reads, in its order.
+const messageColumns = `id, receiver, idempotency_key, payload, created_at, attempts, next_attempt_at, delivered_at, last_error`
+
+// messages runs a query for outbox rows on the reader pool.
+func (db *DB) messages(ctx context.Context, what, query string, args ...any) ([]outbox.Message, error) {
+	rows, err := db.reader.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("latest outbox messages of %q: %w", receiver, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var msgs []outbox.Message
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {
-			return nil, fmt.Errorf("latest outbox messages of %q: %w", receiver, err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		msgs = append(msgs, m)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("latest outbox messages of %q: %w", receiver, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	slices.Reverse(msgs)
 	return msgs, nil
 }
 

@@ -72,6 +72,32 @@ func TestOutboxEnqueueRejectsInvalid(t *testing.T) {
 	}
 }
 
+// TestOutboxLatest reads the newest messages of a receiver, delivered or
+// not, oldest first: what a restarted sender had said.
+func TestOutboxLatest(t *testing.T) {
+	ctx := t.Context()
+	db, _ := mustOpen(t)
+	mustNil(t, db.Enqueue(ctx, []outbox.Message{msg("a", "k1"), msg("b", "k1"), msg("a", "k2"), msg("a", "k3")}))
+	head, err := db.Head(ctx, "a", 1)
+	mustNil(t, err)
+	mustNil(t, db.MarkDelivered(ctx, head[0].ID, t0.Add(time.Minute)))
+	for _, c := range []struct {
+		receiver string
+		limit    int
+		want     string
+	}{{"a", 10, "[k1 k2 k3]"}, {"a", 2, "[k2 k3]"}, {"b", 10, "[k1]"}, {"nobody", 10, "[]"}} {
+		latest, err := db.Latest(ctx, c.receiver, c.limit)
+		mustNil(t, err)
+		var keys []string
+		for _, m := range latest {
+			keys = append(keys, m.Key)
+		}
+		if fmt.Sprint(keys) != c.want {
+			t.Errorf("Latest(%q, %d) = %v, want %s", c.receiver, c.limit, keys, c.want)
+		}
+	}
+}
+
 func TestOutboxMarks(t *testing.T) {
 	ctx := t.Context()
 	db, path := mustOpen(t)
