@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -378,31 +379,30 @@ func (a *App) buildDispatch(ctx context.Context) error {
 	return a.restoreResolutions(ctx, cfg.Receivers[0])
 }
 
-// restoreSentWindow is how many of the newest notifications a restart
-// reads to find resolutions still waiting to be told: far more than the
-// groups that can change within one group interval.
-const restoreSentWindow = 20_000
+// restoreSentWindow bounds how far back a restart reads the outbox for
+// what it had told each group (one message at a time, keeping one list
+// per group): a group quiet for longer than this many notifications to
+// other groups is re-notified, under the key its last message had, which
+// the outbox drops.
+const restoreSentWindow = 1_000_000
 
 // restoreResolutions hands dispatch what it had sent before the restart:
 // groups that are as they were are not notified again, and resolutions
 // that were waiting in their groups are told.
 func (a *App) restoreResolutions(ctx context.Context, receiver string) error {
-	sent, err := a.Outbox.Latest(ctx, receiver, restoreSentWindow)
-	if err != nil {
-		return err
-	}
-	payloads := make([][]byte, len(sent))
-	for i, m := range sent {
-		payloads[i] = m.Payload
+	var readErr error
+	sent := func(yield func([]byte) bool) {
+		readErr = a.Outbox.EachNewest(ctx, receiver, restoreSentWindow, func(m outbox.Message) bool { return yield(m.Payload) })
 	}
 	now := time.Now()
-	return a.Dispatch.RestoreSent(payloads, func(fp string) (model.Alert, bool, error) {
+	err := a.Dispatch.RestoreSent(sent, func(fp string) (model.Alert, bool, error) {
 		al, err := a.DB.Alert(ctx, fp)
 		if model.ErrorCode(err) == model.ENOTFOUND {
 			return al, false, nil
 		}
 		return al, err == nil && !a.muter.Mutes(al, now), err
 	})
+	return errors.Join(readErr, err)
 }
 
 // allAlerts lists every alert in a state.

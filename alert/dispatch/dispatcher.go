@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"log/slog"
 	"maps"
 	"slices"
@@ -97,9 +98,8 @@ func (d *Dispatcher) Restore(alerts []model.Alert) {
 }
 
 // RestoreSent completes Restore with what had been sent before the
-// restart: sent are the payloads handed to one receiver, oldest first (a
-// group changes at most once per GroupInterval, so the newest few
-// thousand cover every group that matters). From the newest notification
+// restart: sent yields the payloads handed to one receiver, newest first,
+// as far back as the caller cares to read. From the newest notification
 // of each group it learns
 //
 //   - what that group last said was firing, so that a group whose firing
@@ -115,7 +115,7 @@ func (d *Dispatcher) Restore(alerts []model.Alert) {
 // they were never told of. current says false for an alert that is
 // unknown or that the caller's muters mute (Restore's caller leaves
 // those out too).
-func (d *Dispatcher) RestoreSent(sent [][]byte, current func(fingerprint string) (model.Alert, bool, error)) error {
+func (d *Dispatcher) RestoreSent(sent iter.Seq[[]byte], current func(fingerprint string) (model.Alert, bool, error)) error {
 	told := lastGroupNotifications(sent)
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -152,15 +152,18 @@ func (d *Dispatcher) restoreResolution(a model.Alert, now time.Time) {
 }
 
 // lastGroupNotifications returns, by group key, the firing alerts listed
-// by the newest group notification of each group among payloads.
-func lastGroupNotifications(payloads [][]byte) map[string][]AlertSummary {
+// by the newest group notification of each group among payloads (newest
+// first). It keeps one list per group, however many payloads it reads.
+func lastGroupNotifications(payloads iter.Seq[[]byte]) map[string][]AlertSummary {
 	newest := map[string][]AlertSummary{}
-	for _, p := range payloads {
+	for p := range payloads {
 		var n Notification
 		if json.Unmarshal(p, &n) != nil || n.Kind != KindGroup {
 			continue // another sender's message, or a repeat
 		}
-		newest[n.GroupKey] = n.Firing
+		if _, seen := newest[n.GroupKey]; !seen {
+			newest[n.GroupKey] = n.Firing
+		}
 	}
 	return newest
 }

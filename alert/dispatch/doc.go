@@ -45,6 +45,7 @@
 // per-process counter: a notification that says what was already sent
 // before the restart gets the same key and the outbox drops it, while one
 // that says something new always gets a new key and is never mistaken for
-// an old one. Delivery is therefore at least once, and only a message in
-// flight when the process died is delivered twice, under its key.
+// an old one. Delivery is therefore at least once: a message whose
+// delivery was not recorded (in flight when the process died) is
+// delivered again under its key, and nothing already said gets a new one.
 package dispatch

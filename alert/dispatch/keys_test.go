@@ -141,7 +141,6 @@ func TestRestartTellsWaitingResolutions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
 			_, box := openOutbox(t)
 			cfg := dispatch.Config{Receivers: []string{"ops"}}
 			d, err := dispatch.New(cfg, box.Send, (&clock{now: t0}).Now)
@@ -166,15 +165,11 @@ func TestRestartTellsWaitingResolutions(t *testing.T) {
 				t.Fatal(err)
 			}
 			restarted.Restore([]model.Alert{a})
-			sent, err := box.Latest(ctx, "ops", 100)
-			if err != nil {
-				t.Fatal(err)
+			var payloads [][]byte // newest first, as RestoreSent reads them
+			for _, m := range newest(t, box, 100) {
+				payloads = append(payloads, m.Payload)
 			}
-			payloads := make([][]byte, len(sent))
-			for i, m := range sent {
-				payloads[i] = m.Payload
-			}
-			err = restarted.RestoreSent(payloads, func(fp string) (model.Alert, bool, error) {
+			err = restarted.RestoreSent(slices.Values(payloads), func(fp string) (model.Alert, bool, error) {
 				al, ok := stored[fp]
 				return al, ok, nil
 			})
@@ -183,15 +178,12 @@ func TestRestartTellsWaitingResolutions(t *testing.T) {
 			}
 			mustTick(t, restarted, after.Add(dispatch.DefaultGroupWait))
 
-			all, err := box.Latest(ctx, "ops", 100)
-			if err != nil {
-				t.Fatal(err)
-			}
+			all := newest(t, box, 100)
 			if len(all) != tt.wantMessages {
 				t.Fatalf("outbox holds %d messages, want %d", len(all), tt.wantMessages)
 			}
 			var last dispatch.Notification
-			if err := json.Unmarshal(all[len(all)-1].Payload, &last); err != nil {
+			if err := json.Unmarshal(all[0].Payload, &last); err != nil {
 				t.Fatal(err)
 			}
 			var resolved []string
@@ -207,10 +199,7 @@ func TestRestartTellsWaitingResolutions(t *testing.T) {
 
 			// a counts as announced after the restart: it repeats.
 			mustTick(t, restarted, after.Add(dispatch.DefaultRepeatAfter()[a.Level]+time.Minute))
-			all, err = box.Latest(ctx, "ops", 1)
-			if err != nil {
-				t.Fatal(err)
-			}
+			all = newest(t, box, 1)
 			if err := json.Unmarshal(all[0].Payload, &last); err != nil || last.Kind != dispatch.KindRepeat || len(last.Firing) != 1 {
 				t.Errorf("no repeat of the unacknowledged alert after the restart; the newest message is %s", all[0].Payload)
 			}
@@ -238,4 +227,18 @@ func openOutbox(t *testing.T) (*sqlitestore.DB, *outbox.Outbox) {
 		t.Fatal(err)
 	}
 	return db, box
+}
+
+// newest returns the outbox's newest messages for ops, newest first.
+func newest(t *testing.T, box *outbox.Outbox, limit int) []outbox.Message {
+	t.Helper()
+	var out []outbox.Message
+	err := box.EachNewest(context.Background(), "ops", limit, func(m outbox.Message) bool {
+		out = append(out, m)
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -59,9 +59,10 @@ type Store interface {
 	// Pending counts the undelivered messages of receiver.
 	Pending(ctx context.Context, receiver string) (int, error)
 
-	// Latest returns the newest limit messages of receiver, delivered or
-	// not (as long as they are kept), oldest first.
-	Latest(ctx context.Context, receiver string, limit int) ([]Message, error)
+	// EachNewest calls fn with receiver's messages, delivered or not (as
+	// long as they are kept), newest first, at most limit, until fn
+	// returns false.
+	EachNewest(ctx context.Context, receiver string, limit int, fn func(Message) bool) error
 }
 
 // Deliverer sends one message to its receiver. A nil error means the

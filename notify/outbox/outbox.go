@@ -99,11 +99,11 @@ func (o *Outbox) SendBatch(ctx context.Context, msgs []Message) error {
 	return nil
 }
 
-// Latest returns the newest limit messages sent to receiver, delivered or
-// not, oldest first: what a restarted sender reads to learn what it had
-// already said.
-func (o *Outbox) Latest(ctx context.Context, receiver string, limit int) ([]Message, error) {
-	return o.store.Latest(ctx, receiver, limit)
+// EachNewest calls fn with the messages sent to receiver, delivered or
+// not, newest first, at most limit, until fn returns false: what a
+// restarted sender reads to learn what it had already said.
+func (o *Outbox) EachNewest(ctx context.Context, receiver string, limit int, fn func(Message) bool) error {
+	return o.store.EachNewest(ctx, receiver, limit, fn)
 }
 
 // wake nudges receiver's running Dispatcher without blocking: the channel

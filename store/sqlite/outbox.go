@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 
 	"cityvitals/model"
@@ -57,13 +56,29 @@ func (db *DB) Head(ctx context.Context, receiver string, limit int) ([]outbox.Me
 		`SELECT `+messageColumns+` FROM outbox WHERE receiver = ? AND delivered_at = 0 ORDER BY id LIMIT ?`, receiver, limit)
 }
 
-// Latest implements outbox.Store: the newest limit messages of receiver,
-// delivered or not, oldest first.
-func (db *DB) Latest(ctx context.Context, receiver string, limit int) ([]outbox.Message, error) {
-	msgs, err := db.messages(ctx, fmt.Sprintf("latest outbox messages of %q", receiver),
+// EachNewest implements outbox.Store: receiver's messages, delivered or
+// not, newest first, at most limit, one row at a time.
+func (db *DB) EachNewest(ctx context.Context, receiver string, limit int, fn func(outbox.Message) bool) error {
+	what := fmt.Sprintf("newest outbox messages of %q", receiver)
+	rows, err := db.reader.QueryContext(ctx,
 		`SELECT `+messageColumns+` FROM outbox WHERE receiver = ? ORDER BY id DESC LIMIT ?`, receiver, limit)
-	slices.Reverse(msgs)
-	return msgs, err
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if !fn(m) {
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // messageColumns are the outbox columns scanMessage reads, in its order.

@@ -72,9 +72,9 @@ func TestOutboxEnqueueRejectsInvalid(t *testing.T) {
 	}
 }
 
-// TestOutboxLatest reads the newest messages of a receiver, delivered or
-// not, oldest first: what a restarted sender had said.
-func TestOutboxLatest(t *testing.T) {
+// TestOutboxEachNewest reads a receiver's messages, delivered or not,
+// newest first: what a restarted sender had said.
+func TestOutboxEachNewest(t *testing.T) {
 	ctx := t.Context()
 	db, _ := mustOpen(t)
 	mustNil(t, db.Enqueue(ctx, []outbox.Message{msg("a", "k1"), msg("b", "k1"), msg("a", "k2"), msg("a", "k3")}))
@@ -82,18 +82,18 @@ func TestOutboxLatest(t *testing.T) {
 	mustNil(t, err)
 	mustNil(t, db.MarkDelivered(ctx, head[0].ID, t0.Add(time.Minute)))
 	for _, c := range []struct {
-		receiver string
-		limit    int
-		want     string
-	}{{"a", 10, "[k1 k2 k3]"}, {"a", 2, "[k2 k3]"}, {"b", 10, "[k1]"}, {"nobody", 10, "[]"}} {
-		latest, err := db.Latest(ctx, c.receiver, c.limit)
-		mustNil(t, err)
+		receiver    string
+		limit, stop int
+		want        string
+	}{{"a", 10, 0, "[k3 k2 k1]"}, {"a", 2, 0, "[k3 k2]"}, {"a", 10, 1, "[k3]"}, {"b", 10, 0, "[k1]"}, {"nobody", 10, 0, "[]"}} {
 		var keys []string
-		for _, m := range latest {
+		err := db.EachNewest(ctx, c.receiver, c.limit, func(m outbox.Message) bool {
 			keys = append(keys, m.Key)
-		}
+			return len(keys) != c.stop
+		})
+		mustNil(t, err)
 		if fmt.Sprint(keys) != c.want {
-			t.Errorf("Latest(%q, %d) = %v, want %s", c.receiver, c.limit, keys, c.want)
+			t.Errorf("EachNewest(%q, %d), stopping after %d = %v, want %s", c.receiver, c.limit, c.stop, keys, c.want)
 		}
 	}
 }
