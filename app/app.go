@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -232,6 +233,9 @@ func (a *App) MQTTAddr() string {
 
 // Run serves until ctx ends, then drains: the transports stop taking new
 // work first, then the ingest loop commits what it has accepted.
+// defaultOutboxRetention keeps delivered notifications for 30 days.
+const defaultOutboxRetention = 30 * 24 * time.Hour
+
 func (a *App) Run(ctx context.Context) error {
 	transports, stopTransports := context.WithCancel(context.Background())
 	defer stopTransports()
@@ -280,6 +284,9 @@ func (a *App) Run(ctx context.Context) error {
 	if a.Dispatch != nil {
 		g.Go(func() error { return a.Dispatch.Run(gctx) })
 	}
+	g.Go(func() error {
+		return a.Outbox.RunPurge(gctx, cmp.Or(a.cfg.OutboxRetention, defaultOutboxRetention), time.Hour)
+	})
 	g.Go(func() error {
 		select {
 		case <-ctx.Done():

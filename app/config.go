@@ -48,6 +48,10 @@ type Config struct {
 	// the least time between two notifications of a group (0: 5 min).
 	AlertGroupWait     time.Duration
 	AlertGroupInterval time.Duration
+	// OutboxRetention is how long delivered notifications are kept (0: 30
+	// days): long enough that a restart still finds what each alert group
+	// was last told, and that late resends of a key are dropped.
+	OutboxRetention time.Duration
 	// SLAPolicyFile replaces the embedded SLA policy (calendars,
 	// categories, time limits); RoutingFile the embedded routing rules.
 	SLAPolicyFile string
@@ -66,6 +70,9 @@ func (c Config) historyPath() string { return filepath.Join(c.DataDir, "history"
 func (c Config) validate() error {
 	if c.DataDir == "" {
 		return fmt.Errorf("config: data directory is not set")
+	}
+	if c.OutboxRetention < 0 {
+		return fmt.Errorf("config: outbox retention %s is negative", c.OutboxRetention)
 	}
 	return c.Ingest.Validate()
 }

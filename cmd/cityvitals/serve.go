@@ -41,6 +41,7 @@ type ServeCmd struct {
 	// group_interval): a storm becomes one message per unit and domain.
 	AlertGroupWait     time.Duration `help:"How long a new group of alerts (one unit, one domain) collects before its first notification." default:"30s"`
 	AlertGroupInterval time.Duration `help:"Least time between two notifications of one group." default:"5m"`
+	OutboxRetention    time.Duration `help:"How long delivered notifications are kept; longer than any alert group stays quiet." default:"720h"`
 
 	IngestFlags `embed:"" prefix:"ingest-"`
 	BridgeFlags `embed:"" prefix:"bridge-"`
@@ -164,7 +165,7 @@ func (c *ServeCmd) config() (app.Config, error) {
 	bridge, err := c.BridgeFlags.config()
 	return app.Config{
 		Webhooks: hooks, AlertEscalation: escalate, AlertRepeatAfter: repeat,
-		AlertGroupWait: c.AlertGroupWait, AlertGroupInterval: c.AlertGroupInterval,
+		AlertGroupWait: c.AlertGroupWait, AlertGroupInterval: c.AlertGroupInterval, OutboxRetention: c.OutboxRetention,
 		DataDir: c.DataDir, HTTPAddr: c.HTTPAddr, MQTTAddr: c.MQTTAddr,
 		Bridge: bridge, Ingest: c.IngestFlags.config(),
 		SessionTTL: c.SessionTTL, ShutdownTimeout: c.ShutdownTimeout,

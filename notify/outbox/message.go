@@ -63,6 +63,10 @@ type Store interface {
 	// long as they are kept), newest first, at most limit, until fn
 	// returns false.
 	EachNewest(ctx context.Context, receiver string, limit int, fn func(Message) bool) error
+
+	// PurgeDelivered deletes the messages delivered before cutoff and
+	// returns how many; undelivered ones are never deleted.
+	PurgeDelivered(ctx context.Context, cutoff time.Time) (int64, error)
 }
 
 // Deliverer sends one message to its receiver. A nil error means the

@@ -99,6 +99,28 @@ func (o *Outbox) SendBatch(ctx context.Context, msgs []Message) error {
 	return nil
 }
 
+// RunPurge deletes the messages delivered longer than retention ago, at
+// once and then every `every`, until ctx is done. Undelivered messages are
+// never deleted. Keep retention longer than any alert group stays quiet:
+// a restarted sender reads what it had said from the outbox, and a key
+// that is gone no longer stops a resend.
+func (o *Outbox) RunPurge(ctx context.Context, retention, every time.Duration) error {
+	for {
+		n, err := o.store.PurgeDelivered(ctx, o.now().Add(-retention))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			o.log.Error("outbox: purge delivered messages", "err", err)
+		case n > 0:
+			o.log.Info("outbox: purged delivered messages", "count", n, "delivered_before", o.now().Add(-retention))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-o.after(every):
+		}
+	}
+}
+
 // EachNewest calls fn with the messages sent to receiver, delivered or
 // not, newest first, at most limit, until fn returns false: what a
 // restarted sender reads to learn what it had already said.

@@ -299,3 +299,30 @@ func TestSecondDispatcherForReceiverConflicts(t *testing.T) {
 		t.Fatalf("second Run: %v, want ECONFLICT", err)
 	}
 }
+
+// TestPurgeKeepsWhatIsUndeliveredOrRecent runs the purge on a clock 31 days
+// after t0: a message delivered at t0 goes, one delivered a day ago and
+// one never delivered stay.
+func TestPurgeKeepsWhatIsUndeliveredOrRecent(t *testing.T) {
+	db, _ := openStore(t)
+	now := t0.Add(31 * 24 * time.Hour)
+	ticks := make(chan time.Time)
+	o, err := outbox.New(db, outbox.Options{Now: func() time.Time { return now }, After: func(time.Duration) <-chan time.Time { return ticks }, Logger: testLogger(t)})
+	must(t, err)
+	sendAll(t, o, "ops", []string{"old", "recent", "pending"})
+	head, err := db.Head(t.Context(), "ops", 10)
+	must(t, err)
+	must(t, db.MarkDelivered(t.Context(), head[0].ID, t0))
+	must(t, db.MarkDelivered(t.Context(), head[1].ID, now.Add(-24*time.Hour)))
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- o.RunPurge(ctx, 30*24*time.Hour, time.Hour) }()
+	waitFor(t, "the message delivered 31 days ago to be purged", func() bool {
+		var keys []string
+		must(t, o.EachNewest(t.Context(), "ops", 10, func(m outbox.Message) bool { keys = append(keys, m.Key); return true }))
+		return fmt.Sprint(keys) == "[pending recent]"
+	})
+	cancel()
+	must(t, <-done)
+}
