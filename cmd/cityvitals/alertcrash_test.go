@@ -64,7 +64,6 @@ func TestKillNineMidAlertStormLosesNoNotification(t *testing.T) {
 	report(t, srv.url, device, streams, now.Add(-3*time.Minute), 1, now.Add(-30*time.Second))
 	var restarted []string
 	srv, restarted = killAndRestart(t, srv, rcv, bin, dir, env, flags, func() int { return len(rcv.resolvedTold()) })
-	defer srv.kill(t)
 	inFlight = append(inFlight, restarted...)
 	cleared := waitFor(t, 90*time.Second, func() (string, bool) {
 		firing, resolved := rcv.firingTold(), rcv.resolvedTold()

@@ -231,6 +231,13 @@ func startServerWith(t *testing.T, bin, dir string, env []string, flags ...strin
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// A test that fails half-way must not leave its server running.
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil { // not waited for yet: still running
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
 	s := &server{cmd: cmd, url: "http://" + addr}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
