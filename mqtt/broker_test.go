@@ -428,6 +428,11 @@ func TestBrokerWithholdsAckWhenIngestFails(t *testing.T) {
 			if calls[0].body != payload || calls[1].body != payload {
 				t.Errorf("bodies = %q, %q, want the same message twice", calls[0].body, calls[1].body)
 			}
+			// paho reports the lost connection on a goroutine of its own,
+			// which may run after the reconnect has redelivered.
+			for deadline := time.Now().Add(5 * time.Second); lost.Load() == 0 && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+			}
 			if lost.Load() == 0 {
 				t.Error("the client was not disconnected after the failed ingest")
 			}
