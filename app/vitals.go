@@ -376,7 +376,7 @@ func (a *App) buildDispatch(ctx context.Context) error {
 		}
 	}
 	a.Dispatch.Restore(open)
-	return a.restoreResolutions(ctx, cfg.Receivers[0])
+	return a.restoreSent(ctx, cfg.Receivers[0])
 }
 
 // restoreSentWindow bounds how far back a restart reads the outbox for
@@ -386,10 +386,10 @@ func (a *App) buildDispatch(ctx context.Context) error {
 // the outbox drops.
 const restoreSentWindow = 1_000_000
 
-// restoreResolutions hands dispatch what it had sent before the restart:
+// restoreSent hands dispatch what it had sent before the restart:
 // groups that are as they were are not notified again, and resolutions
 // that were waiting in their groups are told.
-func (a *App) restoreResolutions(ctx context.Context, receiver string) error {
+func (a *App) restoreSent(ctx context.Context, receiver string) error {
 	var readErr error
 	sent := func(yield func([]byte) bool) {
 		readErr = a.Outbox.EachNewest(ctx, receiver, restoreSentWindow, func(m outbox.Message) bool { return yield(m.Payload) })
