@@ -217,12 +217,18 @@ func (b *Broker) Close() {
 }
 
 // tcpListener serves a listener bound by NewBroker, so that bind errors
-// surface there and Addr is known before Run.
+// surface there and Addr is known before Run. It keeps its connections so
+// that Close can end them itself (see Close).
 type tcpListener struct {
 	id        string
 	ln        net.Listener
 	log       *slog.Logger
 	closeOnce sync.Once
+
+	mu      sync.Mutex
+	closed  bool
+	conns   map[net.Conn]struct{}
+	serving sync.WaitGroup // one per connection, until establish returns
 }
 
 var _ listeners.Listener = (*tcpListener)(nil)
@@ -239,7 +245,12 @@ func (l *tcpListener) Serve(establish listeners.EstablishFn) {
 		if err != nil {
 			return
 		}
+		if !l.track(conn) {
+			_ = conn.Close()
+			return
+		}
 		go func() {
+			defer l.untrack(conn)
 			if err := establish(l.id, conn); err != nil {
 				l.log.Debug("mqtt connection ended", "remote", conn.RemoteAddr().String(), "reason", err)
 			}
@@ -247,11 +258,44 @@ func (l *tcpListener) Serve(establish listeners.EstablishFn) {
 	}
 }
 
-// Close stops accepting and then closes the clients, so that no connection
-// slips in after the clients were closed.
+// track registers a new connection; false once the listener is closed.
+func (l *tcpListener) track(conn net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false
+	}
+	if l.conns == nil {
+		l.conns = map[net.Conn]struct{}{}
+	}
+	l.conns[conn] = struct{}{}
+	l.serving.Add(1)
+	return true
+}
+
+func (l *tcpListener) untrack(conn net.Conn) {
+	l.mu.Lock()
+	delete(l.conns, conn)
+	l.mu.Unlock()
+	l.serving.Done()
+}
+
+// Close stops accepting, ends every connection and waits until each has
+// left the server, and only then asks the server to close its clients of
+// this listener (none should be left). The order matters: mochi-mqtt
+// v2.7.9's Clients.GetByListener takes its read lock twice, so a client
+// leaving (Clients.Delete, a write lock) while the server closes the
+// listener's clients deadlocks both.
 func (l *tcpListener) Close(closeClients listeners.CloseFn) {
 	l.closeOnce.Do(func() {
 		_ = l.ln.Close()
+		l.mu.Lock()
+		l.closed = true
+		for conn := range l.conns {
+			_ = conn.Close()
+		}
+		l.mu.Unlock()
+		l.serving.Wait()
 		closeClients(l.id)
 	})
 }
